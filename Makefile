@@ -1,0 +1,118 @@
+# gradschool build. Everything lands in $(BUILD)/, out of source.
+#
+#   make            library (float and double builds), the gpt program, tests, tutorials, benchmarks
+#   make test       build and run the GoogleTest suite
+#   make train      fetch Tiny Shakespeare, build, train the default GPT, print a sample
+#   make bench      run the Google Benchmark programs
+#   make sanitize   run the suite under ASan + UBSan + LSan
+#   make deps       install missing Debian packages
+#
+# The library is compiled twice from the same sources: $(BUILD)/f32 with `real` = float (what every
+# program uses) and $(BUILD)/f64 with `real` = double (what the finite-difference gradient tests use).
+
+BUILD    ?= build
+CXX      ?= g++
+OPT      ?= -O3 -march=native
+CXXFLAGS ?= $(OPT) -g -fopenmp
+WARN     := -std=c++17 -Wall -Wextra -Wshadow
+CPPFLAGS := -I. -MMD -MP
+LDLIBS   := -fopenmp -pthread
+GTEST    := -lgtest -lgtest_main
+
+MAKEFLAGS += --no-builtin-rules
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
+endif
+
+LIB_SRCS   := $(wildcard autograd/*.cpp nn/*.cpp gpt/*.cpp)
+LIB_SRCS   := $(filter-out gpt/main.cpp,$(LIB_SRCS))
+TEST_SRCS  := $(wildcard tests/test_*.cpp)
+GRAD_SRCS  := $(wildcard tests/grad/test_*.cpp)
+TUT_SRCS   := $(wildcard tutorials/[0-9][0-9]_*.cpp)
+BENCH_SRCS := $(wildcard bench/bench_*.cpp)
+
+LIB32 := $(BUILD)/libgradschool.a
+LIB64 := $(BUILD)/libgradschool64.a
+OBJ32 := $(LIB_SRCS:%.cpp=$(BUILD)/f32/%.o)
+OBJ64 := $(LIB_SRCS:%.cpp=$(BUILD)/f64/%.o)
+
+TEST_BIN  := $(BUILD)/tests/gradschool_tests
+GRAD_BIN  := $(BUILD)/tests/gradschool_grad_tests
+TUT_BINS  := $(TUT_SRCS:tutorials/%.cpp=$(BUILD)/tutorials/%)
+BENCH_BINS := $(BENCH_SRCS:bench/%.cpp=$(BUILD)/bench/%)
+GPT_BIN   := $(BUILD)/gpt
+# Tutorials that verify gradients by finite differences link the double-precision build.
+TUT_F64   := $(filter $(BUILD)/tutorials/03_% $(BUILD)/tutorials/04_%,$(TUT_BINS))
+
+.PHONY: all lib test tutorials bench train sanitize deps clean check-deps
+all: lib $(TEST_BIN) $(GRAD_BIN) tutorials $(BENCH_BINS)
+ifneq ($(wildcard gpt/main.cpp),)
+all: $(GPT_BIN)
+endif
+lib: $(LIB32) $(LIB64)
+tutorials: $(TUT_BINS)
+
+# ---- objects and libraries -------------------------------------------------------------------------
+$(BUILD)/f32/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(WARN) $(CXXFLAGS) $(CPPFLAGS) -c $< -o $@
+$(BUILD)/f64/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(WARN) $(CXXFLAGS) $(CPPFLAGS) -DGRADSCHOOL_DOUBLE -c $< -o $@
+$(LIB32): $(OBJ32)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+$(LIB64): $(OBJ64)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+# ---- programs --------------------------------------------------------------------------------------
+$(GPT_BIN): $(BUILD)/f32/gpt/main.o $(LIB32)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+$(TEST_BIN): $(TEST_SRCS:%.cpp=$(BUILD)/f32/%.o) $(LIB32) | check-deps
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(GTEST) $(LDLIBS)
+$(GRAD_BIN): $(GRAD_SRCS:%.cpp=$(BUILD)/f64/%.o) $(LIB64) | check-deps
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(GTEST) $(LDLIBS)
+$(filter-out $(TUT_F64),$(TUT_BINS)): $(BUILD)/tutorials/%: $(BUILD)/f32/tutorials/%.o $(LIB32)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+$(TUT_F64): $(BUILD)/tutorials/%: $(BUILD)/f64/tutorials/%.o $(LIB64)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
+$(BUILD)/bench/%: $(BUILD)/f32/bench/%.o $(LIB32) | check-deps
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) $^ -o $@ -lbenchmark $(LDLIBS)
+
+# ---- running ---------------------------------------------------------------------------------------
+# Both suites run even if the first fails; scripts/test_summary prints one closing line for the pair.
+test: $(TEST_BIN) $(GRAD_BIN)
+	@bash scripts/run_tests $(TEST_BIN) $(GRAD_BIN)
+
+bench: $(BENCH_BINS)
+	@for b in $(BENCH_BINS); do echo "== $$b"; $$b --benchmark_min_time=0.2 || exit 1; done
+
+train: all
+	@bash scripts/get_data data/tinyshakespeare.txt
+	$(GPT_BIN) train --data data/tinyshakespeare.txt --out out/shakespeare
+	$(GPT_BIN) sample --ckpt out/shakespeare --tokens 500
+
+# Sanitized build of the whole suite: ASan + UBSan (+ LSan, which ASan enables on Linux).
+SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -fopenmp
+sanitize:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/sanitize CXXFLAGS="$(SAN_FLAGS)" \
+	    $(BUILD)/sanitize/tests/gradschool_tests $(BUILD)/sanitize/tests/gradschool_grad_tests
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 GRADSCHOOL_SANITIZE=1 \
+	    bash scripts/run_tests $(BUILD)/sanitize/tests/gradschool_tests $(BUILD)/sanitize/tests/gradschool_grad_tests
+
+deps:
+	@bash scripts/deps install
+
+check-deps:
+	@bash scripts/deps check
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
