@@ -53,10 +53,10 @@ lib: $(LIB32) $(LIB64)
 tutorials: $(TUT_BINS)
 
 # ---- objects and libraries -------------------------------------------------------------------------
-$(BUILD)/f32/%.o: %.cpp
+$(BUILD)/f32/%.o: %.cpp | check-deps
 	@mkdir -p $(@D)
 	$(CXX) $(WARN) $(CXXFLAGS) $(CPPFLAGS) -c $< -o $@
-$(BUILD)/f64/%.o: %.cpp
+$(BUILD)/f64/%.o: %.cpp | check-deps
 	@mkdir -p $(@D)
 	$(CXX) $(WARN) $(CXXFLAGS) $(CPPFLAGS) -DGRADSCHOOL_DOUBLE -c $< -o $@
 $(LIB32): $(OBJ32)
@@ -69,10 +69,10 @@ $(LIB64): $(OBJ64)
 # ---- programs --------------------------------------------------------------------------------------
 $(GPT_BIN): $(BUILD)/f32/gpt/main.o $(LIB32)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
-$(TEST_BIN): $(TEST_SRCS:%.cpp=$(BUILD)/f32/%.o) $(LIB32) | check-deps
+$(TEST_BIN): $(TEST_SRCS:%.cpp=$(BUILD)/f32/%.o) $(LIB32)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(GTEST) $(LDLIBS)
-$(GRAD_BIN): $(GRAD_SRCS:%.cpp=$(BUILD)/f64/%.o) $(LIB64) | check-deps
+$(GRAD_BIN): $(GRAD_SRCS:%.cpp=$(BUILD)/f64/%.o) $(LIB64)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(GTEST) $(LDLIBS)
 $(filter-out $(TUT_F64),$(TUT_BINS)): $(BUILD)/tutorials/%: $(BUILD)/f32/tutorials/%.o $(LIB32)
@@ -81,7 +81,7 @@ $(filter-out $(TUT_F64),$(TUT_BINS)): $(BUILD)/tutorials/%: $(BUILD)/f32/tutoria
 $(TUT_F64): $(BUILD)/tutorials/%: $(BUILD)/f64/tutorials/%.o $(LIB64)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $^ -o $@ $(LDLIBS)
-$(BUILD)/bench/%: $(BUILD)/f32/bench/%.o $(LIB32) | check-deps
+$(BUILD)/bench/%: $(BUILD)/f32/bench/%.o $(LIB32)
 	@mkdir -p $(@D)
 	$(CXX) $(CXXFLAGS) $^ -o $@ -lbenchmark $(LDLIBS)
 
@@ -106,11 +106,10 @@ sanitize:
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 GRADSCHOOL_SANITIZE=1 \
 	    bash scripts/run_tests $(BUILD)/sanitize/tests/gradschool_tests $(BUILD)/sanitize/tests/gradschool_grad_tests
 
-deps:
+# `make deps` installs what is missing; every build runs the same check first and installs too when
+# it can (as root, or with sudo), or stops with the exact command to run.
+deps check-deps:
 	@bash scripts/deps install
-
-check-deps:
-	@bash scripts/deps check
 
 clean:
 	rm -rf $(BUILD)

@@ -38,4 +38,7 @@ int64_t wrap_dim(int64_t dim, const Shape& shape, const char* op);
 // Product of the dims.
 int64_t shape_numel(const Shape& s);
 
+// Where flat element k of `shape` sits, e.g. position_of(5, {2, 3}) == {1, 2}; for error messages.
+Shape position_of(int64_t k, const Shape& shape);
+
 }  // namespace gs

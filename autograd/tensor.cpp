@@ -32,6 +32,15 @@ int64_t shape_numel(const Shape& s) {
     return n;
 }
 
+Shape position_of(int64_t k, const Shape& shape) {
+    Shape pos(shape.size());
+    for (size_t d = shape.size(); d-- > 0;) {
+        pos[d] = k % shape[d];
+        k /= shape[d];
+    }
+    return pos;
+}
+
 // ---- creation ----
 
 Tensor Tensor::empty(const Shape& shape) {

@@ -1,0 +1,195 @@
+// Softmax, log-softmax and cross-entropy: the kernels and the ops, forward and backward side by side.
+// A softmax "row" is the D values x[o, :, i]; rows are independent, so the kernels split rows
+// across threads and each thread writes only its own rows (no two threads touch the same memory).
+#include "autograd/softmax.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace gs {
+
+namespace {
+
+// Loops this long are split across threads; shorter ones are not worth waking them.
+constexpr int64_t kParallelMin = 1 << 15;
+
+// x viewed as (outer, D, inner) around `dim`
+struct Split {
+    int64_t outer, D, inner;
+};
+
+Split split_at(const Shape& shape, int64_t dim) {
+    Split s{1, shape[size_t(dim)], 1};
+    for (int64_t d = 0; d < dim; d++) s.outer *= shape[size_t(d)];
+    for (size_t d = size_t(dim) + 1; d < shape.size(); d++) s.inner *= shape[d];
+    return s;
+}
+
+// Offset of row r = (o, i) of an (outer, D, inner) buffer; its values step by `inner`.
+int64_t row_start(int64_t r, int64_t D, int64_t inner) { return (r / inner) * D * inner + r % inner; }
+
+// Why subtract the max: e^x overflows float past x = 88 (double past 709), so a logit of 1000 would
+// give inf / inf = NaN. softmax(x) = softmax(x - c) for any c, and with c = max(x) every exponent is
+// <= 0: each term lies in (0, 1] and the sum is >= 1 (the max contributes e^0), so nothing
+// overflows and the log of the sum is safe.
+real row_max(const real* x, int64_t n, int64_t step) {
+    real m = -std::numeric_limits<real>::infinity();
+    for (int64_t d = 0; d < n; d++) m = std::max(m, x[d * step]);
+    return m;
+}
+
+// sum_d e^(x_d - m)
+real row_sum_exp(const real* x, real m, int64_t n, int64_t step) {
+    real sum = 0;
+    for (int64_t d = 0; d < n; d++) sum += std::exp(x[d * step] - m);
+    return sum;
+}
+
+}  // namespace
+
+// ---- softmax: y_d = e^(x_d - m) / sum_k e^(x_k - m), m = max_k x_k ----
+
+void softmax_forward(real* out, const real* inp, int64_t outer, int64_t D, int64_t inner) {
+    int64_t rows = outer * inner;
+#pragma omp parallel for if (rows * D >= kParallelMin)
+    for (int64_t r = 0; r < rows; r++) {
+        int64_t s = row_start(r, D, inner);
+        const real* x = inp + s;
+        real* y = out + s;
+        real m = row_max(x, D, inner);
+        real sum = 0;
+        for (int64_t d = 0; d < D; d++) {
+            y[d * inner] = std::exp(x[d * inner] - m);
+            sum += y[d * inner];
+        }
+        real inv = 1 / sum;
+        for (int64_t d = 0; d < D; d++) y[d * inner] *= inv;
+    }
+}
+
+// dx += y * (dy - sum_k dy_k y_k)
+void softmax_backward(real* dinp, const real* out, const real* dout, int64_t outer, int64_t D, int64_t inner) {
+    int64_t rows = outer * inner;
+#pragma omp parallel for if (rows * D >= kParallelMin)
+    for (int64_t r = 0; r < rows; r++) {
+        int64_t s = row_start(r, D, inner);
+        const real *y = out + s, *dy = dout + s;
+        real* dx = dinp + s;
+        real dot = 0;
+        for (int64_t d = 0; d < D; d++) dot += dy[d * inner] * y[d * inner];
+        for (int64_t d = 0; d < D; d++) dx[d * inner] += y[d * inner] * (dy[d * inner] - dot);
+    }
+}
+
+// ---- log_softmax: y_d = x_d - m - log sum_k e^(x_k - m) ----
+
+void log_softmax_forward(real* out, const real* inp, int64_t outer, int64_t D, int64_t inner) {
+    int64_t rows = outer * inner;
+#pragma omp parallel for if (rows * D >= kParallelMin)
+    for (int64_t r = 0; r < rows; r++) {
+        int64_t s = row_start(r, D, inner);
+        const real* x = inp + s;
+        real m = row_max(x, D, inner);
+        real shift = m + std::log(row_sum_exp(x, m, D, inner));
+        for (int64_t d = 0; d < D; d++) out[s + d * inner] = x[d * inner] - shift;
+    }
+}
+
+// dx += dy - softmax(x) * sum_k dy_k,  with softmax(x) = e^y
+void log_softmax_backward(real* dinp, const real* out, const real* dout, int64_t outer, int64_t D, int64_t inner) {
+    int64_t rows = outer * inner;
+#pragma omp parallel for if (rows * D >= kParallelMin)
+    for (int64_t r = 0; r < rows; r++) {
+        int64_t s = row_start(r, D, inner);
+        const real *y = out + s, *dy = dout + s;
+        real* dx = dinp + s;
+        real total = 0;
+        for (int64_t d = 0; d < D; d++) total += dy[d * inner];
+        for (int64_t d = 0; d < D; d++) dx[d * inner] += dy[d * inner] - std::exp(y[d * inner]) * total;
+    }
+}
+
+Tensor softmax(const Tensor& x, int64_t dim) {
+    Split s = split_at(x.shape(), wrap_dim(dim, x.shape(), "softmax"));
+    Tensor y = Tensor::empty(x.shape());
+    softmax_forward(y.data(), x.data(), s.outer, s.D, s.inner);
+    y.set_backward("softmax", {x}, [x, s](const Tensor& out) {
+        softmax_backward(x.grad(), out.data(), out.grad(), s.outer, s.D, s.inner);
+    });
+    return y;
+}
+
+Tensor log_softmax(const Tensor& x, int64_t dim) {
+    Split s = split_at(x.shape(), wrap_dim(dim, x.shape(), "log_softmax"));
+    Tensor y = Tensor::empty(x.shape());
+    log_softmax_forward(y.data(), x.data(), s.outer, s.D, s.inner);
+    y.set_backward("log_softmax", {x}, [x, s](const Tensor& out) {
+        log_softmax_backward(x.grad(), out.data(), out.grad(), s.outer, s.D, s.inner);
+    });
+    return y;
+}
+
+// ---- cross entropy, fused: loss_n = log sum_c e^(x_nc) - x_n,t  (the log-softmax is never stored) ----
+
+void cross_entropy_forward(real* losses, const real* logits, const int32_t* targets, int64_t N, int64_t C,
+                           int32_t ignore_index) {
+#pragma omp parallel for if (N * C >= kParallelMin)
+    for (int64_t n = 0; n < N; n++) {
+        if (targets[n] == ignore_index) { losses[n] = 0; continue; }
+        const real* x = logits + n * C;
+        real m = row_max(x, C, 1);
+        losses[n] = m + std::log(row_sum_exp(x, m, C, 1)) - x[targets[n]];
+    }
+}
+
+// dx_nc += (softmax(x_n)_c - [c == t_n]) * scale;  ignored rows get nothing
+// The softmax is recomputed from the logits rather than saved: one more exp per logit instead of
+// keeping an (N, C) buffer alive from forward to backward.
+void cross_entropy_backward(real* dlogits, const real* logits, const int32_t* targets, real scale, int64_t N,
+                            int64_t C, int32_t ignore_index) {
+#pragma omp parallel for if (N * C >= kParallelMin)
+    for (int64_t n = 0; n < N; n++) {
+        if (targets[n] == ignore_index) continue;
+        const real* x = logits + n * C;
+        real* dx = dlogits + n * C;
+        real m = row_max(x, C, 1);
+        real k = scale / row_sum_exp(x, m, C, 1);
+        for (int64_t c = 0; c < C; c++) dx[c] += std::exp(x[c] - m) * k;
+        dx[targets[n]] -= scale;
+    }
+}
+
+Tensor cross_entropy(const Tensor& logits, const Indices& targets, int32_t ignore_index) {
+    const Shape& ls = logits.shape();
+    check(logits.dim() >= 1 && targets.shape == Shape(ls.begin(), ls.end() - 1), "cross_entropy",
+          "targets must have the logits' shape without the last dim: logits are ", ls, ", targets are ",
+          targets.shape);
+    int64_t C = ls.back(), N = targets.numel();
+    const int32_t* t = targets.data.data();
+    int64_t count = 0;
+    for (int64_t n = 0; n < N; n++) {
+        if (t[n] == ignore_index) continue;
+        check(t[n] >= 0 && t[n] < C, "cross_entropy", "target ", t[n], " at position ", position_of(n, targets.shape),
+              " is outside [0, ", C, ") for logits of shape ", ls);
+        count++;
+    }
+    check(count > 0, "cross_entropy", "every target is ignore_index (", ignore_index, "), so the mean is over ",
+          "no targets; targets are ", targets.shape);
+
+    Tensor losses = Tensor::empty({N});
+    cross_entropy_forward(losses.data(), logits.data(), t, N, C, ignore_index);
+    double total = 0;   // serial, in row order: the same bits for any thread count
+    for (int64_t n = 0; n < N; n++) total += double(losses.data()[n]);
+    Tensor loss = Tensor::scalar(real(total / double(count)));
+
+    // loss = (1/count) sum_n loss_n;   dlogits_n += (softmax(x_n) - onehot(t_n)) * dloss / count
+    loss.set_backward("cross_entropy", {logits}, [logits, targets, ignore_index, count](const Tensor& out) {
+        real scale = out.grad()[0] / real(count);
+        cross_entropy_backward(logits.grad(), logits.data(), targets.data.data(), scale, targets.numel(),
+                               logits.shape().back(), ignore_index);
+    });
+    return loss;
+}
+
+}  // namespace gs

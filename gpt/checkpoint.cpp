@@ -1,0 +1,173 @@
+// Saving and loading GPT checkpoints and training state. See checkpoint.h.
+#include "gpt/checkpoint.h"
+
+#include <cstring>
+#include <stdexcept>
+
+#include "nn/safetensors.h"
+
+namespace gs {
+
+namespace {
+
+std::string rng_to_string(const RngState& s) {
+    uint32_t spare_bits;
+    std::memcpy(&spare_bits, &s.spare, sizeof spare_bits);
+    return std::to_string(s.state) + " " + std::to_string(s.inc) + " " + std::to_string(s.has_spare) + " " +
+           std::to_string(spare_bits);
+}
+
+[[noreturn]] void bad_file(const std::string& path, const std::string& why) {
+    throw std::runtime_error("checkpoint " + path + ": " + why);
+}
+
+const std::string& need(const Metadata& m, const std::string& key, const std::string& path) {
+    auto it = m.find(key);
+    if (it == m.end()) bad_file(path, "metadata key \"" + key + "\" is missing");
+    return it->second;
+}
+
+int64_t need_int(const Metadata& m, const std::string& key, const std::string& path) {
+    const std::string& v = need(m, key, path);
+    size_t used = 0;
+    long long x = 0;
+    try {
+        x = std::stoll(v, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    if (used == 0 || used != v.size()) bad_file(path, "metadata \"" + key + "\" is not an integer: \"" + v + "\"");
+    return int64_t(x);
+}
+
+RngState rng_from_string(const std::string& v, const std::string& path) {
+    RngState s{};
+    unsigned long long a, b;
+    unsigned has, bits;
+    char tail;
+    if (std::sscanf(v.c_str(), "%llu %llu %u %u %c", &a, &b, &has, &bits, &tail) != 4 || has > 1)
+        bad_file(path, "bad RNG state \"" + v + "\"");
+    s.state = a;
+    s.inc = b;
+    s.has_spare = has;
+    std::memcpy(&s.spare, &bits, sizeof bits);
+    return s;
+}
+
+void check_kind(const Metadata& m, const std::string& kind, const std::string& path) {
+    auto f = m.find("format");
+    if (f == m.end() || f->second != kind)
+        bad_file(path, "not a gradschool " + kind + " file (metadata \"format\" is " +
+                           (f == m.end() ? std::string("missing") : "\"" + f->second + "\"") + ")");
+    const std::string& v = need(m, "version", path);
+    if (v != kCheckpointVersion)
+        bad_file(path, "checkpoint version " + v + " is not supported (this build reads version " +
+                           kCheckpointVersion + ")");
+}
+
+Metadata with_header(const std::string& kind, const GPT& model, const CharTokenizer& tok, const Metadata& extra) {
+    Metadata m = extra;
+    m["format"] = kind;
+    m["version"] = kCheckpointVersion;
+    for (auto& kv : config_metadata(model.config)) m[kv.first] = kv.second;
+    m["vocab"] = tok.to_string();
+    return m;
+}
+
+}  // namespace
+
+Metadata config_metadata(const GPTConfig& c) {
+    char dropout[32];
+    std::snprintf(dropout, sizeof dropout, "%.9g", double(c.dropout));
+    return {{"n_layer", std::to_string(c.n_layer)}, {"n_head", std::to_string(c.n_head)},
+            {"n_embd", std::to_string(c.n_embd)},   {"block_size", std::to_string(c.block_size)},
+            {"vocab_size", std::to_string(c.vocab_size)}, {"dropout", dropout},
+            {"bias", c.bias ? "true" : "false"}};
+}
+
+GPTConfig config_from_metadata(const Metadata& m, const std::string& path) {
+    GPTConfig c;
+    c.n_layer = need_int(m, "n_layer", path);
+    c.n_head = need_int(m, "n_head", path);
+    c.n_embd = need_int(m, "n_embd", path);
+    c.block_size = need_int(m, "block_size", path);
+    c.vocab_size = need_int(m, "vocab_size", path);
+    c.dropout = real(std::atof(need(m, "dropout", path).c_str()));
+    const std::string& bias = need(m, "bias", path);
+    if (bias != "true" && bias != "false") bad_file(path, "metadata \"bias\" must be true or false, got \"" + bias + "\"");
+    c.bias = bias == "true";
+    try {
+        c.validated();
+    } catch (const std::invalid_argument& e) {
+        bad_file(path, std::string("bad model config: ") + e.what());
+    }
+    return c;
+}
+
+void save_model(const std::string& path, const GPT& model, const CharTokenizer& tok, const Metadata& extra) {
+    save_safetensors(path, model.named_parameters(), with_header("gpt-model", model, tok, extra));
+}
+
+LoadedModel load_model(const std::string& path) {
+    SafetensorsFile f = load_safetensors(path);
+    check_kind(f.metadata, "gpt-model", path);
+    GPTConfig cfg = config_from_metadata(f.metadata, path);
+    CharTokenizer tok = [&] {
+        try {
+            return CharTokenizer::from_string(need(f.metadata, "vocab", path));
+        } catch (const std::invalid_argument& e) {
+            bad_file(path, std::string("bad vocabulary: ") + e.what());
+        }
+    }();
+    if (tok.vocab_size() != cfg.vocab_size)
+        bad_file(path, "vocabulary has " + std::to_string(tok.vocab_size()) + " characters but vocab_size is " +
+                           std::to_string(cfg.vocab_size));
+    auto model = std::make_unique<GPT>(cfg, 0);
+    load_into(path, model->named_parameters());   // checks names and shapes, copies only if all match
+    return LoadedModel{std::move(model), std::move(tok), f.metadata};
+}
+
+void save_train_state(const std::string& path, const GPT& model, const CharTokenizer& tok, nn::Optimizer& opt,
+                      const TrainState& st, const Metadata& extra) {
+    std::vector<std::pair<std::string, Tensor>> tensors;
+    for (auto& [name, t] : model.named_parameters()) tensors.push_back({"model." + name, t});
+    for (auto& [name, t] : opt.state_tensors()) tensors.push_back({"optim." + name, t});
+    Metadata m = with_header("gpt-train-state", model, tok, extra);
+    m["iter"] = std::to_string(st.iter);
+    m["optim_step"] = std::to_string(opt.step_count());
+    char best[40];
+    std::snprintf(best, sizeof best, "%.17g", st.best_val);
+    m["best_val"] = best;
+    m["data_rng"] = rng_to_string(st.data_rng);
+    m["dropout_rng"] = rng_to_string(st.dropout_rng);
+    save_safetensors(path, tensors, m);
+}
+
+TrainState load_train_state(const std::string& path, GPT& model, const CharTokenizer& tok, nn::Optimizer& opt,
+                            Metadata* metadata) {
+    SafetensorsFile f = load_safetensors(path);
+    const Metadata& m = f.metadata;
+    check_kind(m, "gpt-train-state", path);
+    Metadata want = config_metadata(model.config);
+    for (auto& [key, value] : want)
+        if (need(m, key, path) != value)
+            bad_file(path, "was written for " + key + " = " + need(m, key, path) + ", this run has " + value);
+    if (need(m, "vocab", path) != tok.to_string()) bad_file(path, "was written for a different vocabulary");
+    TrainState st;
+    st.iter = need_int(m, "iter", path);
+    int64_t optim_step = need_int(m, "optim_step", path);
+    st.best_val = std::atof(need(m, "best_val", path).c_str());
+    st.data_rng = rng_from_string(need(m, "data_rng", path), path);
+    st.dropout_rng = rng_from_string(need(m, "dropout_rng", path), path);
+
+    // Everything parsed: now copy, all names and shapes checked first so nothing is half loaded.
+    std::vector<std::pair<std::string, Tensor>> targets;
+    for (auto& [name, t] : model.named_parameters()) targets.push_back({"model." + name, t});
+    for (auto& [name, t] : opt.state_tensors()) targets.push_back({"optim." + name, t});
+    load_into(path, targets);
+    opt.set_step_count(optim_step);
+    if (metadata) *metadata = m;
+    return st;
+}
+
+}  // namespace gs

@@ -1,0 +1,104 @@
+// Reading the corpus, the train/val split and batching. See data.h.
+#include "gpt/data.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include "autograd/check.h"
+
+namespace gs {
+
+std::string read_text_file(const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::file_status st = fs::status(path, ec);
+    if (!fs::exists(st)) throw std::runtime_error(path + ": no such file");
+    if (fs::is_directory(st)) throw std::runtime_error(path + ": is a directory, not a text file");
+
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw std::runtime_error(path + ": cannot open for reading (" + std::strerror(errno) + ")");
+    std::string bytes;
+    char buf[1 << 16];
+    while (f.read(buf, sizeof buf) || f.gcount() > 0) bytes.append(buf, size_t(f.gcount()));
+    if (f.bad()) throw std::runtime_error(path + ": read error");
+    if (bytes.empty()) throw std::runtime_error(path + ": file is empty");
+
+    // a bad file is a runtime_error, so rethrow the decoder's message (it already names the path)
+    try {
+        decode_utf8(bytes, path);
+    } catch (const std::invalid_argument& e) {
+        throw std::runtime_error(e.what());
+    }
+    return bytes;
+}
+
+const char* split_name(Split s) { return s == Split::train ? "train" : "val"; }
+
+Dataset::Dataset(const std::vector<int32_t>& tokens) {
+    check(!tokens.empty(), "Dataset", "there are no tokens to split");
+    const size_t n_train = tokens.size() * 9 / 10;   // integer arithmetic, so no float rounding surprises
+    train.assign(tokens.begin(), tokens.begin() + std::ptrdiff_t(n_train));
+    val.assign(tokens.begin() + std::ptrdiff_t(n_train), tokens.end());
+}
+
+Dataset::Dataset(const std::string& text, const CharTokenizer& tok, const std::string& what)
+    : Dataset(tok.encode(text, what)) {}
+
+namespace {
+
+// Row `row` of x and y from the T+1 tokens at data[start..start+T].
+void fill_row(Batch& b, int64_t row, const int32_t* data, size_t start, int T) {
+    const int32_t* window = data + start;                  // (T+1,)
+    std::copy(window, window + T, b.x.data.data() + row * T);
+    std::copy(window + 1, window + T + 1, b.y.data.data() + row * T);
+}
+
+}  // namespace
+
+Batch Dataset::get_batch(Split s, int B, int T, Rng& rng) const {
+    check(B >= 1 && T >= 1, "get_batch", "B and T must be at least 1, got B = ", B, ", T = ", T);
+    const std::vector<int32_t>& data = tokens(s);
+    const size_t n = data.size();
+    check(n >= size_t(T) + 1, "get_batch", "the ", split_name(s), " split has ", n,
+          " tokens, fewer than the T+1 = ", int64_t(T) + 1, " that one window needs");
+    check(n - size_t(T) <= UINT32_MAX, "get_batch", "the ", split_name(s), " split has ", n,
+          " tokens, more than Rng::below can index");
+
+    Batch b{Indices::zeros({B, T}), Indices::zeros({B, T})};
+    for (int row = 0; row < B; row++) {
+        // n - T possible starts, 0 .. n-T-1, so the last window ends exactly at the split's last token
+        const size_t start = rng.below(uint32_t(n - size_t(T)));
+        fill_row(b, row, data.data(), start, T);
+    }
+    return b;
+}
+
+std::vector<Batch> Dataset::eval_batches(Split s, int B, int T, int n, uint64_t seed) const {
+    check(n >= 0, "eval_batches", "the number of batches must be >= 0, got ", n);
+    Rng rng(seed);
+    std::vector<Batch> batches;
+    for (int i = 0; i < n; i++) batches.push_back(get_batch(s, B, T, rng));
+    return batches;
+}
+
+std::vector<Batch> sequential_windows(const std::vector<int32_t>& tokens, int T, int B) {
+    check(B >= 1 && T >= 1, "sequential_windows", "B and T must be at least 1, got B = ", B, ", T = ", T);
+    const size_t n = tokens.size();
+    check(n >= size_t(T) + 1, "sequential_windows", "there are ", n, " tokens, fewer than the T+1 = ",
+          int64_t(T) + 1, " that one window needs");
+    const int64_t W = int64_t((n - 1) / size_t(T));   // whole windows; the tail of (n-1) % T targets is dropped
+    std::vector<Batch> batches;
+    for (int64_t w0 = 0; w0 < W; w0 += B) {
+        const int64_t rows = std::min<int64_t>(B, W - w0);
+        Batch b{Indices::zeros({rows, T}), Indices::zeros({rows, T})};
+        for (int64_t r = 0; r < rows; r++) fill_row(b, r, tokens.data(), size_t(w0 + r) * size_t(T), T);
+        batches.push_back(std::move(b));
+    }
+    return batches;
+}
+
+}  // namespace gs
