@@ -87,8 +87,9 @@ $(BUILD)/bench/%: $(BUILD)/f32/bench/%.o $(LIB32)
 
 # ---- running ---------------------------------------------------------------------------------------
 # Both suites run even if the first fails; scripts/test_summary prints one closing line for the pair.
-test: $(TEST_BIN) $(GRAD_BIN)
-	@bash scripts/run_tests $(TEST_BIN) $(GRAD_BIN)
+# The CLI tests run the gpt program itself: GRADSCHOOL_GPT tells them where it is.
+test: $(TEST_BIN) $(GRAD_BIN) $(GPT_BIN)
+	@GRADSCHOOL_GPT=$(GPT_BIN) bash scripts/run_tests $(TEST_BIN) $(GRAD_BIN)
 
 bench: $(BENCH_BINS)
 	@for b in $(BENCH_BINS); do echo "== $$b"; $$b --benchmark_min_time=0.2 || exit 1; done
@@ -102,8 +103,8 @@ train: all
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined -fopenmp
 sanitize:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/sanitize CXXFLAGS="$(SAN_FLAGS)" \
-	    $(BUILD)/sanitize/tests/gradschool_tests $(BUILD)/sanitize/tests/gradschool_grad_tests
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 GRADSCHOOL_SANITIZE=1 \
+	    $(BUILD)/sanitize/tests/gradschool_tests $(BUILD)/sanitize/tests/gradschool_grad_tests $(BUILD)/sanitize/gpt
+	@GRADSCHOOL_GPT=$(BUILD)/sanitize/gpt ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 GRADSCHOOL_SANITIZE=1 \
 	    bash scripts/run_tests $(BUILD)/sanitize/tests/gradschool_tests $(BUILD)/sanitize/tests/gradschool_grad_tests
 
 # `make deps` installs what is missing; every build runs the same check first and installs too when

@@ -1,0 +1,202 @@
+// Chapter 8: the transformer block.
+// You will learn: what a GPT-2 block computes (pre-LN: x = x + attn(ln_1(x)); x = x + mlp(ln_2(x))),
+// with multi-head attention splitting C into NH heads of hs = C / NH; the shape of every intermediate;
+// where the 12C² + 13C parameters sit; how far a finite-difference check can be trusted in float; and
+// that a block is expressive enough to memorise one batch of text (loss to near zero with AdamW).
+// Assumes: chapters 1-7 (layer norm's backward, nn::Linear and Adam, cross_entropy, self-attention).
+// Library code used: nn/transformer.h (Block, CausalSelfAttention, MLP), nn/layers.h, nn/optim.h.
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "autograd/elementwise.h"
+#include "autograd/mask.h"
+#include "autograd/matmul.h"
+#include "autograd/reduce.h"
+#include "autograd/shape.h"
+#include "autograd/softmax.h"
+#include "nn/optim.h"
+#include "nn/transformer.h"
+
+using namespace gs;
+
+namespace {
+
+int failures = 0;
+void banner(const char* title) { std::printf("\n=== %s ===\n", title); }
+template <typename... Args> void claim(bool ok, const char* fmt, Args... args) {   // one verified "check:" line
+    std::printf("check: %s", ok ? "" : "FAILED: ");
+    std::printf(fmt, args...);
+    std::printf("\n");
+    failures += !ok;
+}
+const Tensor& show(const char* what, const Tensor& t) {
+    std::printf("  %-47s %s\n", what, shape_str(t.shape()).c_str());
+    return t;
+}
+
+// A next-token model with one block: token + position embeddings -> Block -> LayerNorm -> Linear head.
+struct TinyLM : nn::Module {
+    nn::Embedding wte, wpe;   // (V, C), (T, C)
+    nn::Block block;
+    nn::LayerNorm ln_f;
+    nn::Linear lm_head;       // C -> V (GPT ties it to wte; kept separate here)
+    TinyLM(int64_t V, int64_t T, const nn::BlockConfig& cfg, Rng& rng, Rng& drop_rng)
+        : wte(V, cfg.n_embd, rng), wpe(T, cfg.n_embd, rng), block(cfg, rng, drop_rng), ln_f(cfg.n_embd, true),
+          lm_head(cfg.n_embd, V, false, rng) {
+        register_module("wte", wte);
+        register_module("wpe", wpe);
+        register_module("block", block);
+        register_module("ln_f", ln_f);
+        register_module("lm_head", lm_head);
+    }
+    Tensor forward(const Indices& idx) const {   // idx (B, T) -> logits (B, T, V)
+        std::vector<int32_t> pos;
+        for (int32_t t = 0; t < int32_t(idx.shape[1]); t++) pos.push_back(t);
+        Tensor x = wte.forward(idx) + wpe.forward(Indices({idx.shape[1]}, pos));   // (B, T, C)
+        return lm_head.forward(ln_f.forward(block.forward(x)));
+    }
+};
+
+}  // namespace
+
+int main() try {
+    Rng rng(8), drop_rng(9);
+    const int64_t B = 2, T = 5, C = 16, NH = 4, hs = C / NH;
+    nn::Block block({C, NH, /*n_layer=*/1, /*dropout=*/0, /*bias=*/true}, rng, drop_rng);
+
+    std::printf("\n=== 1. Shapes through one block: B = %lld, T = %lld, C = %lld, NH = %lld heads of hs = %lld ===\n",
+                (long long)B, (long long)T, (long long)C, (long long)NH, (long long)hs);
+    Tensor x = show("x", Tensor::randn({B, T, C}, rng));
+    const nn::CausalSelfAttention& at = block.attn;
+    Tensor fused = show("c_attn(ln_1(x))   q, k, v side by side", at.c_attn.forward(block.ln_1.forward(x)));
+    std::vector<Tensor> qkv = split(fused, C, 2);
+    auto heads = [&](const Tensor& t) { return transpose(reshape(t, {B, T, NH, hs}), 1, 2); };
+    Tensor q = show("q, k, v split into heads", heads(qkv[0])), k = heads(qkv[1]), v = heads(qkv[2]);
+    Tensor att = matmul(q, transpose(k, 2, 3)) / real(std::sqrt(double(hs)));
+    att = show("softmax(mask(q k^T / sqrt(hs)))   per head", softmax(masked_fill(att, causal_mask(T), -INFINITY), 3));
+    Tensor y = show("att v   weighted sums of values, per head", matmul(att, v));
+    y = show("heads side by side again", reshape(transpose(y, 1, 2), {B, T, C}));
+    Tensor h = show("h = x + c_proj(y)   first residual", x + at.c_proj.forward(y));
+    Tensor f = show("c_fc(ln_2(h))   the MLP widens to 4C", block.mlp.c_fc.forward(block.ln_2.forward(h)));
+    Tensor out = show("out = h + c_proj(gelu(...))   second residual", h + block.mlp.c_proj.forward(gelu(f)));
+    Tensor ref = block.forward(x);
+    double diff = 0;
+    for (int64_t i = 0; i < out.numel(); i++) diff = std::fmax(diff, std::fabs(out.data()[i] - ref.data()[i]));
+    claim(diff == 0 && ref.shape() == x.shape(), "the step-by-step block equals nn::Block::forward (max |diff| = %g), "
+          "shape %s in and out", diff, shape_str(ref.shape()).c_str());
+
+    banner("2. Parameters: 12C² + 13C per block");
+    int64_t part[4] = {}, counted = 0;   // ln_1, attn, ln_2, mlp: the first word of each name
+    const std::string parts[4] = {"ln_1", "attn", "ln_2", "mlp"};
+    for (const auto& [name, p] : block.named_parameters()) {
+        std::printf("  %-22s %-10s %6lld\n", name.c_str(), shape_str(p.shape()).c_str(), (long long)p.numel());
+        for (int i = 0; i < 4; i++) part[i] += name.rfind(parts[i] + ".", 0) == 0 ? p.numel() : 0;
+        counted += p.numel();
+    }
+    const int64_t expect[4] = {2 * C, 4 * C * C + 4 * C, 2 * C, 8 * C * C + 5 * C};
+    std::printf("  per part: ln_1 %lld (2C), attn %lld (4C² + 4C), ln_2 %lld (2C), mlp %lld (8C² + 5C)\n",
+                (long long)part[0], (long long)part[1], (long long)part[2], (long long)part[3]);
+    bool parts_ok = counted == 12 * C * C + 13 * C;
+    for (int i = 0; i < 4; i++) parts_ok = parts_ok && part[i] == expect[i];
+    nn::Block gpt2_block({768, 12, 12, 0, true}, rng, drop_rng);
+    claim(parts_ok && gpt2_block.num_parameters() == 12 * 768 * 768 + 13 * 768, "parameters per block = 12C² + 13C, "
+          "each part as derived: %lld at C = 16, %lld at GPT-2 small's C = 768", (long long)counted,
+          (long long)gpt2_block.num_parameters());
+
+    banner("3. Gradients vs finite differences, in float");
+    Tensor w = Tensor::randn(x.shape(), rng);   // L = sum(w * block(x)), so every output counts differently
+    x.requires_grad_();
+    sum(w * block.forward(x)).backward();
+    auto L = [&] {   // the same L, summed in double, with no graph: what the finite differences nudge
+        NoGradGuard no_grad;
+        Tensor o = block.forward(x);
+        double sum_wo = 0;
+        for (int64_t i = 0; i < o.numel(); i++) sum_wo += double(w.data()[i]) * double(o.data()[i]);
+        return sum_wo;
+    };
+    // The nudged value is rounded to float, so divide by the step actually taken, not by 2 eps.
+    auto fd = [&](const Tensor& p, int64_t i, double eps) {
+        real saved = p.data()[i], up = real(saved + eps), down = real(saved - eps);
+        p.data()[i] = up;
+        double plus = L();
+        p.data()[i] = down;
+        double minus = L();
+        p.data()[i] = saved;
+        return (plus - minus) / (double(up) - double(down));
+    };
+    // One entry, many steps: a big eps suffers truncation error (~eps²), a small one float rounding (~1e-7 |L| / eps).
+    const Tensor& cw = block.mlp.c_fc.weight;
+    double g441 = cw.grad()[441], err_at[6];
+    const double epss[6] = {1, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5};
+    std::printf("  dL/d mlp.c_fc.weight[441]: autograd %.6f\n", g441);
+    for (int e = 0; e < 6; e++) {
+        double num = fd(cw, 441, epss[e]);
+        err_at[e] = std::fabs(num - g441);
+        std::printf("    eps %.0e  finite diff %.6f  |diff| %.1e\n", epss[e], num, err_at[e]);
+    }
+    claim(err_at[2] < err_at[0] && err_at[2] < err_at[5], "in float, eps 1e-2 (|diff| %.1e) beats eps 1 (%.1e, "
+          "truncation) and eps 1e-5 (%.1e, rounding)", err_at[2], err_at[0], err_at[5]);
+    // Then a spread of entries from every parameter and from x, at eps 1e-2.
+    double worst = 0;
+    int64_t n_checked = 0, n_bad = 0;
+    std::vector<Tensor> all = block.parameters();
+    all.push_back(x);
+    for (const Tensor& p : all)
+        for (int64_t i = 0; i < p.numel(); i += 1 + p.numel() / 7) {
+            double num = fd(p, i, 1e-2), d = std::fabs(p.grad()[i] - num);
+            worst = std::fmax(worst, d);
+            n_bad += !(d <= 2e-4 + 1e-3 * std::fabs(num));
+            n_checked++;
+        }
+    claim(n_bad == 0, "float finite differences of a block: %lld of %lld entries (about 7 per parameter, and x) within "
+          "|diff| <= 2e-4 + 1e-3 |numeric| at eps 1e-2 (max |diff| %.1e)", (long long)(n_checked - n_bad),
+          (long long)n_checked, worst);
+
+    banner("4. A block memorises one batch: next-character prediction, AdamW");
+    const std::string text = "First Citizen:\nBefore we proceed any further, hear me speak.\nAll:\nSpeak, speak.";
+    std::string vocab;
+    for (char ch : text)
+        if (vocab.find(ch) == std::string::npos) vocab += ch;
+    const int Bt = 4, Tt = 16;   // four rows of 16 characters; each target is the character after its input
+    std::vector<int32_t> in, tg;
+    for (size_t i = 0; i < Bt * Tt; i++) {
+        in.push_back(int32_t(vocab.find(text[i])));
+        tg.push_back(int32_t(vocab.find(text[i + 1])));
+    }
+    Indices idx({Bt, Tt}, in), targets({Bt, Tt}, tg);
+    TinyLM lm(int64_t(vocab.size()), Tt, {24, 4, 1, 0, true}, rng, drop_rng);
+    nn::AdamW opt({{lm.parameters(), 0.0}}, real(3e-3), real(0.9), real(0.95));   // no decay: we want to memorise
+    std::printf("vocab %zu characters, batch (%d, %d), %lld parameters; bar: 10 # per decade of loss above 1e-4\n",
+                vocab.size(), Bt, Tt, (long long)lm.num_parameters());
+    const int steps = 300;
+    double first = 0, last = 0;
+    for (int step = 0; step <= steps; step++) {
+        Tensor loss = cross_entropy(lm.forward(idx), targets);
+        last = loss.item();
+        if (step == 0) first = last;
+        if (step % 25 == 0)
+            std::printf("  step %3d  loss %6.4f  %s\n", step, last,
+                        std::string(size_t(std::fmax(0, 10 * (std::log10(last) + 4))), '#').c_str());
+        if (step == steps) break;
+        opt.zero_grad();
+        loss.backward();
+        opt.step();
+    }
+    Indices pred = argmax(lm.forward(idx), 2);   // (B, T): the most likely next character at every position
+    std::string want, got;
+    int right = 0;
+    for (size_t i = 0; i < Bt * Tt; i++) {
+        right += pred.data[i] == tg[i];
+        if (i >= Tt && i < 2 * Tt) want += vocab[size_t(tg[i])], got += vocab[size_t(pred.data[i])];
+    }
+    std::printf("row 1 targets   \"%s\"\nrow 1 predicted \"%s\"\n", want.c_str(), got.c_str());
+    claim(last < 0.05 && last < first / 50, "block overfits one batch: loss %.2f -> %.2g in %d steps", first, last,
+          steps);
+    claim(right == Bt * Tt, "after training, argmax predicts %d of %d next characters of the batch", right, Bt * Tt);
+    return failures ? 1 : 0;
+} catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+}
