@@ -116,3 +116,35 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- reliability: fuzzing, ThreadSanitizer, static analysis ----------------------------------------
+#   make fuzz       the checkpoint readers under libFuzzer + ASan + UBSan for FUZZ_TIME (60) seconds
+#   make tsan       the OpenMP kernels' tests under ThreadSanitizer (clang++ and LLVM's libomp)
+#   make cppcheck   static analysis of autograd/, nn/ and gpt/
+.PHONY: fuzz tsan cppcheck
+
+# clang++ builds the fuzzer: its objects, library sources included, all get the same flags (coverage
+# instrumentation and sanitizers must be in the library code that parses the files). The fuzzer runs
+# on a copy of the seed corpora; what it adds, and any crashing input, stay in $(BUILD)/fuzz.
+FUZZ_CXX   ?= clang++
+FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fopenmp
+FUZZ_TIME  ?= 60
+FUZZ_BIN   := $(BUILD)/fuzz/fuzz_safetensors
+$(BUILD)/fuzz/obj/%.o: %.cpp
+	@command -v $(FUZZ_CXX) >/dev/null || { echo "make fuzz needs $(FUZZ_CXX): apt-get install clang libomp-dev" >&2; exit 1; }
+	@mkdir -p $(@D)
+	$(FUZZ_CXX) $(WARN) $(FUZZ_FLAGS) $(CPPFLAGS) -c $< -o $@
+$(FUZZ_BIN): $(LIB_SRCS:%.cpp=$(BUILD)/fuzz/obj/%.o) $(BUILD)/fuzz/obj/tests/fuzz/fuzz_safetensors.o
+	$(FUZZ_CXX) $(FUZZ_FLAGS) $^ -o $@ -pthread
+fuzz: $(FUZZ_BIN)
+	@mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/crashes
+	@cp tests/data/safetensors/*.safetensors tests/fuzz/seeds/*.safetensors $(BUILD)/fuzz/corpus/
+	OMP_NUM_THREADS=1 $(FUZZ_BIN) -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -dict=tests/fuzz/safetensors.dict -artifact_prefix=$(BUILD)/fuzz/crashes/ $(BUILD)/fuzz/corpus
+
+# scripts/tsan explains why this is clang++ with LLVM's libomp rather than g++ with libgomp.
+tsan:
+	@BUILD=$(BUILD) bash scripts/tsan
+
+cppcheck:
+	@bash scripts/cppcheck

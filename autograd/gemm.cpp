@@ -46,17 +46,20 @@ namespace {
 // In the double build NR = 8 keeps the tile the same number of bytes.
 constexpr int64_t MR = 6;
 constexpr int64_t NR = 64 / sizeof(real);
-// KC: the depth of one pass. A B micro-panel (KC x NR = 16 KB) must stay in the 32 KB L1 while the
-// micro-kernel runs down every A panel of the block, with room for the streaming A panel and C.
-// MC: rows of A packed at once, MC x KC = 144 KB sits in the 1 MB L2 and is reused for every B sliver.
-// NC: columns of B packed at once, KC x NC = 4 MB lives in the 32 MB L3, shared by both threads.
+// Cache blocks for this machine (Zen: 32 KB L1d and 1 MB L2 per core, 32 MB L3 shared):
+// KC: the depth of one pass. A B sliver (KC x NR = 16 KB) must stay in L1 while the micro-kernel
+//     runs down every A panel of the block, with room left for the streaming A panel and C.
+// MC: rows of A packed at once; MC x KC = 144 KB sits in L2 and is reused for every B sliver.
+// NC: columns of B packed at once; KC x NC = 4 MB at most, in L3 (GPT-sized B are far smaller).
+// Measured around these (KC 128-512, MC 72-288): all within a few percent; these were among the best.
 constexpr int64_t KC = 256;
 constexpr int64_t MC = 144;
 constexpr int64_t NC = 4096;
 static_assert(MC % MR == 0 && NC % NR == 0, "blocks are whole tiles");
 
-// Below this many multiply-adds (M*N*K) packing costs more than it saves: a plain loop does it.
-constexpr int64_t kSmallGemm = 8 * 8 * 8;
+// Up to this many multiply-adds (M*N*K) packing costs more than it saves and a plain loop does it
+// (measured: the loop wins at 4x4x4, packing already wins at 8x8x8).
+constexpr int64_t kSmallGemm = 6 * 6 * 6;
 // Below this many multiply-adds waking a second thread costs more than it saves.
 constexpr int64_t kParallelGemm = 64 * 64 * 64;
 
@@ -86,7 +89,7 @@ struct PackBuffer {
     ~PackBuffer() { std::free(p); }
 };
 // Owned by the thread that calls gemm and taken before any team starts (so a failed allocation throws
-// in the caller, not inside a parallel region): the packed B panel, then one packed A block per thread.
+// in the caller, not inside a parallel region): a packed B panel and a packed A block per thread.
 thread_local PackBuffer t_pack;
 
 // ---- packing ----
@@ -128,9 +131,12 @@ void pack_b_sliver(real* Bp, const real* B, int64_t ldb, bool trans_b, int64_t k
 // into a scratch tile and copied) gets exactly the bits a full tile would.
 
 #ifdef GS_GEMM_AVX2
+// The 12 accumulators are separate variables, not an array: GCC does not always keep an array of
+// vectors in registers, and one spill per FMA halves the speed.
+static_assert(MR == 6 && NR == 16, "the AVX2 kernel is written out for a 6 x 16 tile");
 void micro_kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool add) {
-    __m256 acc[MR][2];   // (MR, NR) in 12 registers
-    for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+    __m256 lo0 = _mm256_setzero_ps(), lo1 = lo0, lo2 = lo0, lo3 = lo0, lo4 = lo0, lo5 = lo0;   // row i, cols 0-7
+    __m256 hi0 = lo0, hi1 = lo0, hi2 = lo0, hi3 = lo0, hi4 = lo0, hi5 = lo0;                  // row i, cols 8-15
     // Start fetching the C tile now: its rows are ldc apart, so it is rarely in L1, and the loads at
     // the end would otherwise stall. By then the kc-long loop has hidden the latency.
     for (int i = 0; i < MR; i++) {
@@ -138,21 +144,28 @@ void micro_kernel(int64_t kc, const float* a, const float* b, float* c, int64_t 
         _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + NR - 1), _MM_HINT_T0);
     }
     for (int64_t k = 0; k < kc; k++, a += MR, b += NR) {
-        __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
-        for (int i = 0; i < MR; i++) {
-            __m256 ai = _mm256_broadcast_ss(a + i);
-            acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
-            acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
-        }
+        __m256 b_lo = _mm256_load_ps(b), b_hi = _mm256_load_ps(b + 8), ai;   // row k of the B sliver
+        ai = _mm256_broadcast_ss(a + 0); lo0 = _mm256_fmadd_ps(ai, b_lo, lo0); hi0 = _mm256_fmadd_ps(ai, b_hi, hi0);
+        ai = _mm256_broadcast_ss(a + 1); lo1 = _mm256_fmadd_ps(ai, b_lo, lo1); hi1 = _mm256_fmadd_ps(ai, b_hi, hi1);
+        ai = _mm256_broadcast_ss(a + 2); lo2 = _mm256_fmadd_ps(ai, b_lo, lo2); hi2 = _mm256_fmadd_ps(ai, b_hi, hi2);
+        ai = _mm256_broadcast_ss(a + 3); lo3 = _mm256_fmadd_ps(ai, b_lo, lo3); hi3 = _mm256_fmadd_ps(ai, b_hi, hi3);
+        ai = _mm256_broadcast_ss(a + 4); lo4 = _mm256_fmadd_ps(ai, b_lo, lo4); hi4 = _mm256_fmadd_ps(ai, b_hi, hi4);
+        ai = _mm256_broadcast_ss(a + 5); lo5 = _mm256_fmadd_ps(ai, b_lo, lo5); hi5 = _mm256_fmadd_ps(ai, b_hi, hi5);
     }
-    for (int i = 0; i < MR; i++, c += ldc) {
+    auto put = [&](float* row, __m256 lo, __m256 hi) {
         if (add) {
-            acc[i][0] = _mm256_add_ps(_mm256_loadu_ps(c), acc[i][0]);
-            acc[i][1] = _mm256_add_ps(_mm256_loadu_ps(c + 8), acc[i][1]);
+            lo = _mm256_add_ps(_mm256_loadu_ps(row), lo);
+            hi = _mm256_add_ps(_mm256_loadu_ps(row + 8), hi);
         }
-        _mm256_storeu_ps(c, acc[i][0]);
-        _mm256_storeu_ps(c + 8, acc[i][1]);
-    }
+        _mm256_storeu_ps(row, lo);
+        _mm256_storeu_ps(row + 8, hi);
+    };
+    put(c, lo0, hi0);
+    put(c + ldc, lo1, hi1);
+    put(c + 2 * ldc, lo2, hi2);
+    put(c + 3 * ldc, lo3, hi3);
+    put(c + 4 * ldc, lo4, hi4);
+    put(c + 5 * ldc, lo5, hi5);
 }
 #else
 // Portable: the compiler vectorises the j loop; the tile is small enough to live in registers.
@@ -166,12 +179,12 @@ void micro_kernel(int64_t kc, const real* a, const real* b, real* c, int64_t ldc
 }
 #endif
 
-// C[i0:i0+mc, cols of slivers s0..s1) of the current (jc, pc) block, A block packed in Ap.
-void macro_kernel(const real* Ap, const real* Bp, int64_t mc, int64_t nc, int64_t kc, int64_t s0, int64_t s1,
-                  real* C, int64_t ldc, bool add) {
+// C[0:mc, 0:nc] (=, or += if add) of the current block: packed A block (mc, kc) times packed B panel
+// (kc, nc). Slivers outer: one B sliver stays in L1 while the A panels stream past it from L2.
+void macro_kernel(const real* Ap, const real* Bp, int64_t mc, int64_t nc, int64_t kc, real* C, int64_t ldc, bool add) {
     alignas(64) real tile[MR * NR];
-    for (int64_t s = s0; s < s1; s++) {
-        int64_t j = s * NR, cols = std::min(NR, nc - j);
+    for (int64_t j = 0; j < nc; j += NR) {
+        int64_t cols = std::min(NR, nc - j);
         for (int64_t i = 0; i < mc; i += MR) {
             int64_t rows = std::min(MR, mc - i);
             real* c = C + i * ldc + j;
@@ -205,48 +218,56 @@ void gemm_small(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, con
     }
 }
 
-// The blocked product. `threads` > 1 runs it on an OpenMP team.
-void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const real* A, int64_t lda,
-                  const real* B, int64_t ldb, real* C, int64_t ldc, bool accumulate, int threads) {
-    // Balanced block sizes. kc depends only on K, which fixes where the partial sums of each C
-    // element are added: that is what makes the bits independent of the thread count.
+// The Goto loops on one thread: columns of B by NC, depth by kc, rows of A by MC. Bp holds (kc, NC)
+// of packed B, Ap (MC, kc) of packed A. kc depends on K alone, so the partial sums of a C element are
+// added in the same places however C was cut up between threads.
+void gemm_serial(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const real* A, int64_t lda,
+                 const real* B, int64_t ldb, real* C, int64_t ldc, bool accumulate, real* Bp, real* Ap) {
     int64_t kc_max = even_block(K, KC, 1), mc_max = even_block(M, MC, MR);
-    int64_t m_blocks = ceil_div(M, mc_max);
-    int64_t b_size = kc_max * std::min(NC, ceil_div(N, NR) * NR);   // (kc, nc) packed B
-    int64_t a_size = ceil_div(mc_max * kc_max, 16) * 16;               // (mc, kc) packed A, 64-byte multiple
-    real* Bp = t_pack.get(b_size + threads * a_size);
-
-#pragma omp parallel num_threads(threads) if (threads > 1)
-    {
-        real* Ap = Bp + b_size + omp_get_thread_num() * a_size;
-        int nt = omp_get_num_threads();
-        for (int64_t jc = 0; jc < N; jc += NC) {
-            int64_t nc = std::min(NC, N - jc), slivers = ceil_div(nc, NR);
-            // Tasks are (block of rows) x (run of slivers); about 4 per thread evens out ragged edges.
-            int64_t n_runs = nt == 1 ? 1 : std::min(slivers, ceil_div(4 * nt, m_blocks));
-            int64_t run = ceil_div(slivers, n_runs);
-            n_runs = ceil_div(slivers, run);
-            for (int64_t pc = 0; pc < K; pc += kc_max) {
-                int64_t kc = std::min(kc_max, K - pc);
-                bool add = accumulate || pc > 0;
-                // Threads pack disjoint slivers of the shared B panel.
-#pragma omp for schedule(static)
-                for (int64_t s = 0; s < slivers; s++)
-                    pack_b_sliver(Bp + s * NR * kc, B, ldb, trans_b, pc, kc, jc + s * NR, std::min(NR, nc - s * NR));
-                // (implicit barrier: B is packed before anyone reads it)
-                // Each task writes its own rectangle of C, so threads never write the same memory.
-                int64_t packed = -1;   // the row block this thread has in Ap
-#pragma omp for schedule(static)
-                for (int64_t t = 0; t < m_blocks * n_runs; t++) {
-                    int64_t ib = t / n_runs, s0 = (t % n_runs) * run;
-                    int64_t i0 = ib * mc_max, mc = std::min(mc_max, M - i0);
-                    if (ib != packed) pack_a(Ap, A, lda, trans_a, i0, mc, pc, kc);
-                    packed = ib;
-                    macro_kernel(Ap, Bp, mc, nc, kc, s0, std::min(slivers, s0 + run), C + i0 * ldc + jc, ldc, add);
-                }
-                // (implicit barrier: nobody repacks B while another thread still reads it)
+    for (int64_t jc = 0; jc < N; jc += NC) {
+        int64_t nc = std::min(NC, N - jc);
+        for (int64_t pc = 0; pc < K; pc += kc_max) {
+            int64_t kc = std::min(kc_max, K - pc);
+            for (int64_t j = 0; j < nc; j += NR)
+                pack_b_sliver(Bp + j * kc, B, ldb, trans_b, pc, kc, jc + j, std::min(NR, nc - j));
+            for (int64_t ic = 0; ic < M; ic += mc_max) {
+                int64_t mc = std::min(mc_max, M - ic);
+                pack_a(Ap, A, lda, trans_a, ic, mc, pc, kc);
+                macro_kernel(Ap, Bp, mc, nc, kc, C + ic * ldc + jc, ldc, accumulate || pc > 0);
             }
         }
+    }
+}
+
+// The blocked product on `threads` threads. C is cut into one rectangle per thread, a tm x tn grid,
+// and each thread runs gemm_serial on its own rectangle with its own pack buffers: threads never
+// write the same memory and never wait for each other until the end (a barrier per block would
+// stall the whole team whenever one thread loses its core on a shared machine).
+void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const real* A, int64_t lda,
+                  const real* B, int64_t ldb, real* C, int64_t ldc, bool accumulate, int threads) {
+    // Rectangles of m_step x n_step, whole tiles; pick the grid whose rectangle has the fewest tiles
+    // (ties go to more row splits).
+    auto m_step_for = [&](int64_t tm) { return ceil_div(ceil_div(M, tm), MR) * MR; };
+    auto n_step_for = [&](int64_t tn) { return ceil_div(ceil_div(N, tn), NR) * NR; };
+    int64_t tm = threads;
+    for (int64_t t = threads; t >= 1; t--)
+        if (threads % t == 0 && m_step_for(t) * n_step_for(threads / t) < m_step_for(tm) * n_step_for(threads / tm)) tm = t;
+    int64_t tn = threads / tm, m_step = m_step_for(tm), n_step = n_step_for(tn);
+    int64_t kc_max = even_block(K, KC, 1);
+    int64_t b_size = kc_max * std::min(NC, n_step);                           // (kc, nc) packed B
+    int64_t a_size = ceil_div(std::min(MC, m_step) * kc_max, 16) * 16;        // (mc, kc), 64-byte multiple
+    real* buf = t_pack.get(threads * (b_size + a_size));
+    if (threads == 1)   // no team at all: even an inactive parallel region costs a few hundred ns
+        return gemm_serial(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate, buf, buf + b_size);
+
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int64_t t = 0; t < threads; t++) {
+        int64_t m0 = (t / tn) * m_step, n0 = (t % tn) * n_step;
+        if (m0 >= M || n0 >= N) continue;
+        real* Bp = buf + t * (b_size + a_size);
+        gemm_serial(trans_a, trans_b, std::min(m_step, M - m0), std::min(n_step, N - n0), K,
+                    trans_a ? A + m0 : A + m0 * lda, lda, trans_b ? B + n0 * ldb : B + n0, ldb,
+                    C + m0 * ldc + n0, ldc, accumulate, Bp, Bp + b_size);
     }
 }
 

@@ -70,19 +70,19 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     // C (R, N) = A (R, K) · B (K, N) for each entry
     gemm_batched(false, false, R, N, K, a.data(), K, b.data(), N, c.data(), N, false, plan.items);
 
-    c.set_backward("matmul", {a, b}, [a, b, plan, K, N](const Tensor& out) {
-        int64_t rows = plan.rows;
+    // C = A·B;   dA += dC·Bᵀ;   dB += Aᵀ·dC,   each summed over the batch entries that share that A or B
+    c.set_backward("matmul", {a, b}, [a, b, items = plan.items, R, K, N](const Tensor& out) {
         std::vector<GemmOffsets> items_a, items_b;   // the same entries, with the roles moved
-        for (const GemmOffsets& e : plan.items) {
+        for (const GemmOffsets& e : items) {
             items_a.push_back({e.c, e.b, e.a});   // reads dC and B, writes dA
             items_b.push_back({e.a, e.c, e.b});   // reads A and dC, writes dB
         }
         // dA (R, K) += dC (R, N) · Bᵀ, B read as stored (K, N)
         if (a.requires_grad())
-            gemm_batched(false, true, rows, K, N, out.grad(), N, b.data(), N, a.grad(), K, true, items_a);
+            gemm_batched(false, true, R, K, N, out.grad(), N, b.data(), N, a.grad(), K, true, items_a);
         // dB (K, N) += Aᵀ · dC (R, N), A read as stored (R, K)
         if (b.requires_grad())
-            gemm_batched(true, false, K, N, rows, a.data(), K, out.grad(), N, b.grad(), N, true, items_b);
+            gemm_batched(true, false, K, N, R, a.data(), K, out.grad(), N, b.grad(), N, true, items_b);
     });
     return c;
 }

@@ -48,12 +48,18 @@ void* take(size_t bytes) {
     return p;
 }
 
-void give_back(void* p, size_t bytes) {
+// Runs in Storage's destructor, so it must not throw: if the free list cannot grow (out of memory),
+// the buffer goes straight back to the system instead.
+void give_back(void* p, size_t bytes) noexcept {
     Cache& c = cache();
     std::lock_guard<std::mutex> lock(c.mu);
     c.stats.bytes_in_use -= int64_t(bytes);
-    c.stats.bytes_cached += int64_t(bytes);
-    c.free_lists[bytes].push_back(p);
+    try {
+        c.free_lists[bytes].push_back(p);
+        c.stats.bytes_cached += int64_t(bytes);
+    } catch (const std::bad_alloc&) {
+        std::free(p);
+    }
 }
 
 }  // namespace
@@ -77,7 +83,7 @@ AllocStats alloc_stats() {
 void empty_cache() {
     Cache& c = cache();
     std::lock_guard<std::mutex> lock(c.mu);
-    for (auto& kv : c.free_lists)
+    for (const auto& kv : c.free_lists)
         for (void* p : kv.second) std::free(p);
     c.free_lists.clear();
     c.stats.bytes_cached = 0;

@@ -44,12 +44,16 @@ Shape position_of(int64_t k, const Shape& shape) {
 // ---- creation ----
 
 Tensor Tensor::empty(const Shape& shape) {
-    for (int64_t d : shape) check(d >= 0, "empty", "negative dimension in shape ", shape);
-    auto impl = std::make_shared<TensorImpl>();
-    impl->shape = shape;
-    impl->numel = shape_numel(shape);
-    impl->data = new_storage(impl->numel, false);
-    return Tensor(std::move(impl));
+    int64_t numel = 1;
+    for (int64_t d : shape) {
+        check(d >= 0, "empty", "negative dimension in shape ", shape);
+        check(!__builtin_mul_overflow(numel, d, &numel), "empty", "shape ", shape, " has more elements than fit in 64 bits");
+    }
+    auto t = std::make_shared<TensorImpl>();
+    t->shape = shape;
+    t->numel = numel;
+    t->data = new_storage(numel, false);
+    return Tensor(std::move(t));
 }
 
 Tensor Tensor::zeros(const Shape& shape) { return full(shape, 0); }

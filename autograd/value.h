@@ -35,6 +35,7 @@ struct ValueNode {
 class Value {
 public:
     // Not explicit: a double wherever a Value is expected becomes a constant leaf (x * 2.0, 1.0 - x).
+    // cppcheck-suppress noExplicitConstructor ; implicit on purpose, as the line above says
     Value(double data = 0.0, std::string label = {});
 
     double& data() const { return node_->data; }   // copies share the node, so these are writable

@@ -69,7 +69,7 @@ Metadata with_header(const std::string& kind, const GPT& model, const CharTokeni
     Metadata m = extra;
     m["format"] = kind;
     m["version"] = kCheckpointVersion;
-    for (auto& kv : config_metadata(model.config)) m[kv.first] = kv.second;
+    for (const auto& kv : config_metadata(model.config)) m[kv.first] = kv.second;
     m["vocab"] = tok.to_string();
     return m;
 }
@@ -122,12 +122,28 @@ LoadedModel load_model(const std::string& path) {
     if (tok.vocab_size() != cfg.vocab_size)
         bad_file(path, "vocabulary has " + std::to_string(tok.vocab_size()) + " characters but vocab_size is " +
                            std::to_string(cfg.vocab_size));
+    // The config decides how much memory the model takes: check it against the tensors the file
+    // really holds before building anything, so a corrupt header cannot ask for terabytes.
+    std::map<std::string, Shape> shapes;
+    for (const auto& [name, t] : f.tensors) shapes[name] = t.shape();
+    auto expect_shape = [&](const std::string& name, const Shape& want) {
+        auto it = shapes.find(name);
+        if (it == shapes.end()) bad_file(path, "tensor " + name + " is missing");
+        if (it->second != want)
+            bad_file(path, "tensor " + name + " has shape " + shape_str(it->second) + " but the config says " +
+                               shape_str(want));
+    };
+    expect_shape("transformer.wte.weight", {cfg.vocab_size, cfg.n_embd});
+    expect_shape("transformer.wpe.weight", {cfg.block_size, cfg.n_embd});
+    expect_shape("transformer.h." + std::to_string(cfg.n_layer - 1) + ".ln_1.weight", {cfg.n_embd});
+    if (shapes.count("transformer.h." + std::to_string(cfg.n_layer) + ".ln_1.weight"))
+        bad_file(path, "holds more layers than n_layer = " + std::to_string(cfg.n_layer));
     auto model = std::make_unique<GPT>(cfg, 0);
     load_into(path, model->named_parameters());   // checks names and shapes, copies only if all match
     return LoadedModel{std::move(model), std::move(tok), f.metadata};
 }
 
-void save_train_state(const std::string& path, const GPT& model, const CharTokenizer& tok, nn::Optimizer& opt,
+void save_train_state(const std::string& path, const GPT& model, const CharTokenizer& tok, const nn::Optimizer& opt,
                       const TrainState& st, const Metadata& extra) {
     std::vector<std::pair<std::string, Tensor>> tensors;
     for (auto& [name, t] : model.named_parameters()) tensors.push_back({"model." + name, t});
@@ -143,6 +159,7 @@ void save_train_state(const std::string& path, const GPT& model, const CharToken
     save_safetensors(path, tensors, m);
 }
 
+// cppcheck-suppress constParameter ; the weights are loaded into model's tensors, through their handles
 TrainState load_train_state(const std::string& path, GPT& model, const CharTokenizer& tok, nn::Optimizer& opt,
                             Metadata* metadata) {
     SafetensorsFile f = load_safetensors(path);

@@ -39,7 +39,7 @@ struct TrainState {
     RngState dropout_rng{};     // where dropout stands
 };
 
-void save_train_state(const std::string& path, const GPT& model, const CharTokenizer& tok, nn::Optimizer& opt,
+void save_train_state(const std::string& path, const GPT& model, const CharTokenizer& tok, const nn::Optimizer& opt,
                       const TrainState& st, const Metadata& extra = {});
 
 // Loads weights and optimizer moments in place. The file's model config and vocabulary must equal the

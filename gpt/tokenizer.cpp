@@ -133,10 +133,10 @@ CharTokenizer CharTokenizer::from_text(const std::string& utf8, const std::strin
     // mark each code point seen, then read them back in order: sorted and distinct in O(n)
     std::vector<bool> seen(0x110000, false);
     for (uint32_t cp : cps) seen[cp] = true;
-    std::vector<uint32_t> chars;
+    std::vector<uint32_t> vocab;
     for (uint32_t cp = 0; cp < 0x110000; cp++)
-        if (seen[cp]) chars.push_back(cp);
-    return CharTokenizer(std::move(chars));
+        if (seen[cp]) vocab.push_back(cp);
+    return CharTokenizer(std::move(vocab));
 }
 
 std::string CharTokenizer::to_string() const {
@@ -146,15 +146,15 @@ std::string CharTokenizer::to_string() const {
 }
 
 CharTokenizer CharTokenizer::from_string(const std::string& vocab_utf8) {
-    std::vector<uint32_t> chars = decode_utf8(vocab_utf8, "tokenizer vocabulary");
-    check(!chars.empty(), "tokenizer", "the vocabulary string is empty");
-    for (size_t i = 1; i < chars.size(); i++) {
-        check(chars[i] != chars[i - 1], "tokenizer", "vocabulary repeats character ", describe_char(chars[i]),
+    std::vector<uint32_t> vocab = decode_utf8(vocab_utf8, "tokenizer vocabulary");
+    check(!vocab.empty(), "tokenizer", "the vocabulary string is empty");
+    for (size_t i = 1; i < vocab.size(); i++) {
+        check(vocab[i] != vocab[i - 1], "tokenizer", "vocabulary repeats character ", describe_char(vocab[i]),
               " (ids ", i - 1, " and ", i, ")");
-        check(chars[i] > chars[i - 1], "tokenizer", "vocabulary is not sorted: id ", i, " ",
-              describe_char(chars[i]), " comes after id ", i - 1, " ", describe_char(chars[i - 1]));
+        check(vocab[i] > vocab[i - 1], "tokenizer", "vocabulary is not sorted: id ", i, " ",
+              describe_char(vocab[i]), " comes after id ", i - 1, " ", describe_char(vocab[i - 1]));
     }
-    return CharTokenizer(std::move(chars));
+    return CharTokenizer(std::move(vocab));
 }
 
 std::vector<int32_t> CharTokenizer::encode(const std::string& utf8, const std::string& what) const {

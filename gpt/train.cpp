@@ -2,6 +2,7 @@
 // loss plot (loss.svg) and the progress line.
 #include "gpt/train.h"
 
+#include <dirent.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -83,6 +84,19 @@ std::string fmt_time(double s) {
 
 bool finite(double x) { return std::isfinite(x); }
 
+// A run killed in the middle of a save leaves its temporary file behind ("state.safetensors.tmp.<pid>.<n>");
+// the real files are intact, so the leftovers are only clutter: remove them when a run starts.
+void remove_stale_temp_files(const std::string& dir) {
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) return;
+    for (struct dirent* e; (e = ::readdir(d)) != nullptr;) {
+        std::string name = e->d_name;
+        for (const char* ours : {"model.safetensors.tmp.", "state.safetensors.tmp.", "log.csv.tmp.", "loss.svg.tmp."})
+            if (name.rfind(ours, 0) == 0) ::unlink((dir + "/" + name).c_str());
+    }
+    ::closedir(d);
+}
+
 }  // namespace
 
 TrainResult train(const TrainOptions& opt_in) {
@@ -98,6 +112,7 @@ TrainResult train(const TrainOptions& opt_in) {
               ds.tokens(s).size(), " tokens, fewer than block_size + 1 = ", T + 1);
     if (::mkdir(opt.out.c_str(), 0755) != 0 && errno != EEXIST)
         throw std::runtime_error("gpt train: cannot create output directory " + opt.out);
+    remove_stale_temp_files(opt.out);
 
     GPT model(opt.model, opt.seed);
     nn::AdamW optim(param_groups(model, opt.weight_decay), opt.lr, opt.beta1, opt.beta2);
@@ -107,12 +122,12 @@ TrainResult train(const TrainOptions& opt_in) {
     const std::string model_path = opt.out + "/model.safetensors", state_path = opt.out + "/state.safetensors";
 
     TrainState st;
-    RunLog log;
+    RunLog run_log;
     if (opt.resume) {
         st = load_train_state(state_path, model, tok, optim);
         data_rng.set_state(st.data_rng);
         model.dropout_rng.set_state(st.dropout_rng);
-        log = read_run_log(opt.out + "/log.csv", st.iter);   // rows from before the resume point
+        run_log = read_run_log(opt.out + "/log.csv", st.iter);   // rows from before the resume point
         if (!opt.quiet) std::printf("resuming %s at iteration %lld\n", state_path.c_str(), (long long)st.iter);
     }
     if (!opt.quiet)
@@ -141,22 +156,24 @@ TrainResult train(const TrainOptions& opt_in) {
                                          "; stopped, the last good checkpoint in " + opt.out + " is untouched");
             res.train_loss = tl;
             res.val_loss = vl;
-            log.evals.push_back({iter, tl, vl});
+            run_log.evals.push_back({iter, tl, vl});
             bool best = vl < st.best_val;
             if (best) {
                 st.best_val = vl;
                 save_model(model_path, model, tok, {{"iter", std::to_string(iter)}});
             }
+            // the log first: a log ahead of the state is trimmed on resume, a state ahead of the log
+            // would lose the rows in between
+            write_run_log(opt.out, run_log);
             save_state(iter);
-            write_run_log(opt.out, log);
             if (!opt.quiet)
                 std::printf("%sstep %lld: train loss %.4f, val loss %.4f%s\n", tty ? "\r\033[K" : "", (long long)iter,
                             tl, vl, best ? " (best, saved)" : "");
         }
         if (last) break;
         if (g_stop_training.load()) {
+            write_run_log(opt.out, run_log);
             save_state(iter);
-            write_run_log(opt.out, log);
             res.interrupted = true;
             if (!opt.quiet) std::printf("\ninterrupted: state saved at iteration %lld; continue with --resume\n", (long long)iter);
             break;
@@ -182,7 +199,7 @@ TrainResult train(const TrainOptions& opt_in) {
                                      "); stopped, the last good checkpoint in " + opt.out + " is untouched");
         optim.step();
         model.zero_grad();
-        log.steps.push_back({iter, loss_val, double(lr), norm});
+        run_log.steps.push_back({iter, loss_val, double(lr), norm});
         res.iters = iter + 1;
 
         recent.push_back(seconds_since(ts));

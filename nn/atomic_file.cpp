@@ -19,12 +19,16 @@ std::string directory_of(const std::string& path) {
     return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+// pid + counter: two threads or processes saving to the same path never share a temp file
+std::string temp_name(const std::string& path) {
+    static std::atomic<uint64_t> counter{0};
+    return path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+}
+
 }  // namespace
 
-AtomicFile::AtomicFile(const std::string& path, const std::string& who) : path_(path), who_(who) {
-    // pid + counter: two threads or processes saving to the same path never share a temp file
-    static std::atomic<uint64_t> counter{0};
-    tmp_ = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+AtomicFile::AtomicFile(const std::string& path, const std::string& who)
+    : path_(path), tmp_(temp_name(path)), who_(who) {
     fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd_ < 0) fail("cannot create temporary file " + tmp_);
     created_ = true;

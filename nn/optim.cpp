@@ -115,8 +115,8 @@ SGD::SGD(std::vector<Tensor> params, real learning_rate, real mom, real weight_d
 void SGD::step() {
     check_lr();
     size_t i = 0;   // the parameter's index over all groups
-    for (ParamGroup& group : groups_) {
-        for (Tensor& p : group.params) {
+    for (const ParamGroup& group : groups_) {
+        for (const Tensor& p : group.params) {
             real* buf = buf_.empty() ? nullptr : buf_[i].data();
             if (p.has_grad()) sgd_update(p.data(), p.grad(), buf, p.numel(), lr, momentum, group.weight_decay);
             i++;
@@ -158,7 +158,7 @@ void Adam::step() {
     int64_t t = step_count_ + 1;   // bias corrections count this step
     size_t i = 0;                  // the parameter's index over all groups
     for (ParamGroup& group : groups_) {
-        for (Tensor& p : group.params) {
+        for (const Tensor& p : group.params) {
             if (p.has_grad()) {
                 auto update = decoupled_ ? adamw_update : adam_update;
                 update(p.data(), p.grad(), m_[i].data(), v_[i].data(), p.numel(), lr, beta1, beta2, eps,

@@ -1,10 +1,12 @@
-// MLP, CausalSelfAttention and Block. The attention is written with the general ops (matmul, mask,
-// softmax) so each step of the formula is visible; see transformer.h for the shapes.
+// MLP, CausalSelfAttention and Block. The attention runs as one fused op (autograd/attention.h) when
+// there is no dropout on its weights; with dropout it is written with the general ops (matmul, mask,
+// softmax), where each step of the formula is visible. See transformer.h for the shapes.
 #include "nn/transformer.h"
 
 #include <cmath>
 #include <limits>
 
+#include "autograd/attention.h"
 #include "autograd/elementwise.h"
 #include "autograd/mask.h"
 #include "autograd/matmul.h"
@@ -45,7 +47,13 @@ CausalSelfAttention::CausalSelfAttention(const BlockConfig& cfg, Rng& init_rng, 
 Tensor CausalSelfAttention::forward(const Tensor& x) const {
     check(x.dim() == 3, "CausalSelfAttention", "expects (B, T, C), got ", x.shape());
     int64_t B = x.size(0), T = x.size(1), C = x.size(2), NH = n_head, hs = C / NH;
-    std::vector<Tensor> qkv = split(c_attn.forward(x), C, 2);   // 3 x (B, T, C)
+    Tensor qkv_all = c_attn.forward(x);   // (B, T, 3C)
+    // Dropout on the weights needs them as a (B, NH, T, T) tensor of their own. Without it (p == 0, or
+    // eval mode, where dropout is the identity and draws nothing) the fused op computes the same formula
+    // as the lines below in one pass and skips the masked half of the scores.
+    if (attn_dropout.p == 0 || !attn_dropout.training())
+        return resid_dropout.forward(c_proj.forward(causal_attention(qkv_all, NH)));
+    std::vector<Tensor> qkv = split(qkv_all, C, 2);   // 3 x (B, T, C)
     auto heads = [&](const Tensor& t) { return transpose(reshape(t, {B, T, NH, hs}), 1, 2); };
     Tensor q = heads(qkv[0]), k = heads(qkv[1]), v = heads(qkv[2]);                  // (B, NH, T, hs)
     // scaled so the scores' variance does not grow with hs, which would saturate the softmax

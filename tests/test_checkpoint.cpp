@@ -93,7 +93,8 @@ TEST(Checkpoint, ShapeMismatchAndMissingTensorsAreRefused) {
     meta["n_head"] = "2";
     save_safetensors(path, m.named_parameters(), meta);
     std::string msg = message_of([&] { load_model(path); });
-    EXPECT_TRUE(has(msg, "shape mismatch")) << msg;
+    // caught before the model is built: the config would decide how much memory to allocate
+    EXPECT_TRUE(has(msg, "tensor transformer.wte.weight has shape [5, 8] but the config says [5, 4]")) << msg;
 
     auto params = m.named_parameters();
     params.pop_back();   // drop one tensor
@@ -101,6 +102,20 @@ TEST(Checkpoint, ShapeMismatchAndMissingTensorsAreRefused) {
     save_safetensors(path, params, meta);
     msg = message_of([&] { load_model(path); });
     EXPECT_TRUE(has(msg, "missing from the file")) << msg;
+
+    meta["n_layer"] = "1";   // the file holds two layers
+    save_safetensors(path, m.named_parameters(), meta);
+    msg = message_of([&] { load_model(path); });
+    EXPECT_TRUE(has(msg, "holds more layers than n_layer = 1")) << msg;
+    meta["n_layer"] = "3";
+    save_safetensors(path, m.named_parameters(), meta);
+    msg = message_of([&] { load_model(path); });
+    EXPECT_TRUE(has(msg, "tensor transformer.h.2.ln_1.weight is missing")) << msg;
+    meta["n_layer"] = "2";
+    meta["block_size"] = "4611686018427387904";   // 2^62: would overflow if the model were built from it
+    save_safetensors(path, m.named_parameters(), meta);
+    msg = message_of([&] { load_model(path); });
+    EXPECT_TRUE(has(msg, "transformer.wpe.weight has shape [6, 8]")) << msg;
 }
 
 TEST(Checkpoint, TruncatedFileIsRefused) {

@@ -107,9 +107,11 @@ TEST(Gemm, FastHandComputed) {
 }
 
 TEST(Gemm, MatchesNaiveAtOddAndRoundSizes) {
-    const int64_t sizes[][3] = {{1, 1, 1},    {7, 13, 5},    {33, 65, 17},  {64, 64, 64},   {100, 37, 129},
-                                {6, 16, 300}, {5, 15, 257},  {145, 9, 2},   {2, 200, 513},  {768, 128, 65},
-                                {1, 70, 40},  {70, 1, 40},   {70, 40, 1},   {150, 4100, 3}};  // M, N, K
+    // M, N, K: tiny ones take the plain loop, the rest the packed kernel with every kind of edge
+    const int64_t sizes[][3] = {{1, 1, 1},    {3, 5, 4},     {6, 6, 6},     {7, 13, 5},    {33, 65, 17},
+                                {64, 64, 64}, {100, 37, 129}, {6, 16, 300}, {5, 15, 257},  {145, 9, 2},
+                                {2, 200, 513}, {768, 128, 65}, {1, 70, 40}, {70, 1, 40},   {70, 40, 1},
+                                {150, 4100, 3}};
     for (const auto& s : sizes)
         for (bool ta : {false, true})
             for (bool tb : {false, true})
@@ -138,7 +140,7 @@ TEST(Gemm, EmptySumsAndEmptyOutputs) {
 
 TEST(Gemm, SameBitsForAnyThreadCount) {
     ThreadCount restore;
-    const int64_t sizes[][3] = {{768, 65, 128}, {300, 300, 300}, {129, 33, 517}, {128, 384, 768}};
+    const int64_t sizes[][3] = {{768, 65, 128}, {300, 300, 300}, {129, 33, 517}, {128, 384, 768}, {5, 200, 300}, {200, 7, 300}};
     for (const auto& s : sizes) {
         for (bool ta : {false, true}) {
             for (bool tb : {false, true}) {

@@ -112,7 +112,7 @@ int main() {
 
     banner("Summary");
     bool ok = max_diff < 1e-6;
-    std::printf("%s %d gradients match finite differences (max |diff| = %.1e, tolerance 1e-6)\n",
-                ok ? "all" : "NOT all", n_compared, max_diff);
+    std::printf("%s: all %d gradients match finite differences (max |diff| = %.1e, tolerance 1e-6)\n",
+                ok ? "check" : "check FAILED", n_compared, max_diff);
     return ok ? 0 : 1;
 }

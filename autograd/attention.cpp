@@ -1,0 +1,239 @@
+// causal_attention: the naive reference kernels, the fast kernels and the op, forward and backward
+// side by side. The fast kernels give each (batch, head) pair to one thread and run its T x T x hs
+// products as gemm() calls cut into row blocks, so most of the masked upper triangle is never computed.
+// Not here: dropout on the attention weights (CausalSelfAttention falls back to the composed ops for
+// that) and the KV-cache attention used when sampling (gpt/sample.cpp).
+#include "autograd/attention.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "autograd/gemm.h"
+
+namespace gs {
+
+namespace {
+
+// The scores are scaled by 1/sqrt(hs) so their variance does not grow with hs (which would saturate
+// the softmax into a one-hot).
+real score_scale(int64_t hs) { return real(1.0 / std::sqrt(double(hs))); }
+
+// Queries t in [i0, i0 + r) attend to keys 0 .. i0 + r - 1, so a row block's products stop at the
+// block's last diagonal entry and skip the rest of the masked triangle. Smaller blocks skip more of it
+// but make more, smaller gemm calls; 32..128 all measured within noise of each other at T = 64..256
+// (bench/bench_attention.cpp). 48 is a whole number of gemm's 6 x 16 register tiles.
+constexpr int64_t kRowBlock = 48;
+
+// Below this much work (B*NH*T*T*hs multiply-adds) waking the second thread costs more than it saves.
+constexpr int64_t kParallelMin = 1 << 16;
+
+// ---- the fast kernels' softmax rows ----
+// A compiler may not reorder a float sum by itself (that changes its rounding), so a plain reduction
+// loop runs one element at a time, waiting on the previous add. `omp simd reduction` allows the
+// reordering: the order then depends only on the vector width, fixed when compiling, so the bits
+// still do not depend on the thread count. A max is exact in any order.
+
+// In place on one row of scores: row[0..n) = softmax(scale * row[0..n)), row[n..T) = 0 (the masked
+// future keys get weight 0). Subtracting the row's max makes every exponent <= 0, so e^x cannot
+// overflow, and the max's own term is e^0 = 1, so the sum is >= 1 (see softmax.cpp).
+void causal_softmax_row(real* row, int64_t n, int64_t T, real scale) {
+    real max = -std::numeric_limits<real>::infinity();
+#pragma omp simd reduction(max : max)
+    for (int64_t j = 0; j < n; j++) {
+        row[j] *= scale;
+        max = std::max(max, row[j]);
+    }
+    for (int64_t j = 0; j < n; j++) row[j] = std::exp(row[j] - max);
+    real sum = 0;
+#pragma omp simd reduction(+ : sum)
+    for (int64_t j = 0; j < n; j++) sum += row[j];
+    real inv = 1 / sum;
+    for (int64_t j = 0; j < n; j++) row[j] *= inv;
+    std::fill(row + n, row + T, real(0));
+}
+
+// In place on one row: dp[0..n) (the gradient of the weights a) becomes the gradient of the scores,
+// scale * a_j (dp_j - sum_j' a_j' dp_j'); dp[n..T) = 0, so the masked entries add nothing later.
+void causal_softmax_row_backward(real* dp, const real* a, int64_t n, int64_t T, real scale) {
+    real dot = 0;
+#pragma omp simd reduction(+ : dot)
+    for (int64_t j = 0; j < n; j++) dot += a[j] * dp[j];
+    for (int64_t j = 0; j < n; j++) dp[j] = scale * a[j] * (dp[j] - dot);
+    std::fill(dp + n, dp + T, real(0));
+}
+
+// One (T, T) scratch buffer per thread for the backward, grown (never shrunk) by the calling thread
+// before the team starts, so steady-state calls do not touch the heap and no allocation can fail
+// inside the parallel region.
+thread_local std::vector<real> t_scratch;
+
+}  // namespace
+
+// ---- forward: s_tj = q_t · k_j / sqrt(hs) (j <= t);  a_t = softmax_j(s_t);  y_t = sum_j a_tj v_j ----
+
+void attention_forward_naive(real* out, real* att, const real* qkv, int64_t B, int64_t T, int64_t C, int64_t NH) {
+    int64_t hs = C / NH;
+    real scale = score_scale(hs);
+    for (int64_t b = 0; b < B; b++) {
+        for (int64_t h = 0; h < NH; h++) {
+            for (int64_t t = 0; t < T; t++) {
+                const real* q = qkv + (b * T + t) * 3 * C + h * hs;   // (hs,) query t of head h
+                real* a = att + ((b * NH + h) * T + t) * T;           // (T,) its weights
+                real max = -std::numeric_limits<real>::infinity();
+                for (int64_t t2 = 0; t2 <= t; t2++) {
+                    const real* k = qkv + (b * T + t2) * 3 * C + C + h * hs;   // (hs,) key t2
+                    real s = 0;
+                    for (int64_t d = 0; d < hs; d++) s += q[d] * k[d];
+                    a[t2] = s * scale;
+                    max = std::max(max, a[t2]);
+                }
+                real sum = 0;
+                for (int64_t t2 = 0; t2 <= t; t2++) {
+                    a[t2] = std::exp(a[t2] - max);
+                    sum += a[t2];
+                }
+                for (int64_t t2 = 0; t2 < T; t2++) a[t2] = t2 <= t ? a[t2] / sum : 0;
+                real* y = out + (b * T + t) * C + h * hs;   // (hs,)
+                for (int64_t d = 0; d < hs; d++) {
+                    real acc = 0;
+                    for (int64_t t2 = 0; t2 <= t; t2++) acc += a[t2] * qkv[(b * T + t2) * 3 * C + 2 * C + h * hs + d];
+                    y[d] = acc;
+                }
+            }
+        }
+    }
+}
+
+void attention_forward(real* out, real* att, const real* qkv, int64_t B, int64_t T, int64_t C, int64_t NH) {
+    int64_t hs = C / NH, C3 = 3 * C;
+    real scale = score_scale(hs);
+    // Iteration (b, h) reads and writes only head h's columns of batch b's rows (of qkv and of out)
+    // and its own (T, T) block of att, so no two threads ever write the same memory. gemm() gives the
+    // same bits on any thread, so the result does not depend on the thread count. (Called inside the
+    // team, gemm() runs on its own thread alone: OpenMP does not nest teams unless asked to.)
+#pragma omp parallel for schedule(static) if (B * NH * T * T * hs >= kParallelMin)
+    for (int64_t bh = 0; bh < B * NH; bh++) {
+        int64_t b = bh / NH, h = bh % NH;
+        const real* q = qkv + b * T * C3 + h * hs;   // (T, hs), rows 3C apart
+        const real* k = q + C;                       // (T, hs), rows 3C apart
+        const real* v = q + 2 * C;                   // (T, hs), rows 3C apart
+        real* a = att + bh * T * T;                  // (T, T)
+        real* y = out + b * T * C + h * hs;          // (T, hs), rows C apart
+        for (int64_t i0 = 0; i0 < T; i0 += kRowBlock) {   // a = q kᵀ, up to each block's diagonal
+            int64_t r = std::min(kRowBlock, T - i0), n = i0 + r;
+            gemm(false, true, r, n, hs, q + i0 * C3, C3, k, C3, a + i0 * T, T, false);
+        }
+        for (int64_t t = 0; t < T; t++) causal_softmax_row(a + t * T, t + 1, T, scale);
+        for (int64_t i0 = 0; i0 < T; i0 += kRowBlock) {   // y = a v; a is 0 past the diagonal
+            int64_t r = std::min(kRowBlock, T - i0), n = i0 + r;
+            gemm(false, false, r, hs, n, a + i0 * T, T, v, C3, y + i0 * C, C, false);
+        }
+    }
+}
+
+// ---- backward, the forward's steps in reverse ----
+//   y_t = sum_j a_tj v_j:         da_tj = dy_t · v_j;                   dv_j += a_tj dy_t
+//   a_t = softmax(s_t):           ds_tj = a_tj (da_tj - sum_j' a_tj' da_tj')
+//   s_tj = q_t · k_j * scale:     dq_t += scale ds_tj k_j;              dk_j += scale ds_tj q_t
+
+void attention_backward_naive(real* dqkv, const real* dout, const real* qkv, const real* att, int64_t B, int64_t T,
+                              int64_t C, int64_t NH) {
+    int64_t hs = C / NH;
+    real scale = score_scale(hs);
+    std::vector<real> da(size_t(T), 0);   // (T,) the gradient of one row of weights
+    for (int64_t b = 0; b < B; b++) {
+        for (int64_t h = 0; h < NH; h++) {
+            for (int64_t t = 0; t < T; t++) {
+                const real* a = att + ((b * NH + h) * T + t) * T;     // (T,)
+                const real* dy = dout + (b * T + t) * C + h * hs;     // (hs,)
+                const real* q = qkv + (b * T + t) * 3 * C + h * hs;   // (hs,)
+                real* dq = dqkv + (b * T + t) * 3 * C + h * hs;       // (hs,)
+                real dot = 0;
+                for (int64_t t2 = 0; t2 <= t; t2++) {
+                    const real* v = qkv + (b * T + t2) * 3 * C + 2 * C + h * hs;   // (hs,)
+                    real* dv = dqkv + (b * T + t2) * 3 * C + 2 * C + h * hs;       // (hs,)
+                    real s = 0;
+                    for (int64_t d = 0; d < hs; d++) s += dy[d] * v[d];
+                    da[size_t(t2)] = s;
+                    dot += a[t2] * s;
+                    for (int64_t d = 0; d < hs; d++) dv[d] += a[t2] * dy[d];
+                }
+                for (int64_t t2 = 0; t2 <= t; t2++) {
+                    const real* k = qkv + (b * T + t2) * 3 * C + C + h * hs;   // (hs,)
+                    real* dk = dqkv + (b * T + t2) * 3 * C + C + h * hs;       // (hs,)
+                    real ds = a[t2] * (da[size_t(t2)] - dot);
+                    for (int64_t d = 0; d < hs; d++) {
+                        dq[d] += scale * ds * k[d];
+                        dk[d] += scale * ds * q[d];
+                    }
+                }
+            }
+        }
+    }
+}
+
+void attention_backward(real* dqkv, const real* dout, const real* qkv, const real* att, int64_t B, int64_t T,
+                        int64_t C, int64_t NH) {
+    int64_t hs = C / NH, C3 = 3 * C;
+    real scale = score_scale(hs);
+    int64_t threads = omp_get_max_threads();
+    if (int64_t(t_scratch.size()) < threads * T * T) t_scratch.resize(size_t(threads * T * T));
+    real* scratch = t_scratch.data();
+    // As in the forward, iteration (b, h) writes only head h's q, k and v columns of dqkv in batch b's
+    // rows, plus its thread's own scratch block: threads never write the same memory.
+#pragma omp parallel for schedule(static) if (B * NH * T * T * hs >= kParallelMin)
+    for (int64_t bh = 0; bh < B * NH; bh++) {
+        int64_t b = bh / NH, h = bh % NH;
+        const real* q = qkv + b * T * C3 + h * hs;    // (T, hs), rows 3C apart
+        const real *k = q + C, *v = q + 2 * C;        // (T, hs), rows 3C apart
+        real* dq = dqkv + b * T * C3 + h * hs;        // (T, hs), rows 3C apart
+        real *dk = dq + C, *dv = dq + 2 * C;          // (T, hs), rows 3C apart
+        const real* a = att + bh * T * T;             // (T, T)
+        const real* dy = dout + b * T * C + h * hs;   // (T, hs), rows C apart
+        real* ds = scratch + omp_get_thread_num() * T * T;   // (T, T): da, then ds in place
+        for (int64_t i0 = 0; i0 < T; i0 += kRowBlock) {   // da = dy vᵀ, up to each block's diagonal
+            int64_t r = std::min(kRowBlock, T - i0), n = i0 + r;
+            gemm(false, true, r, n, hs, dy + i0 * C, C, v, C3, ds + i0 * T, T, false);
+        }
+        // dv += aᵀ dy and dk += dsᵀ q: keys j in [j0, j0 + r) are seen only by queries t >= j0
+        for (int64_t j0 = 0; j0 < T; j0 += kRowBlock) {
+            int64_t r = std::min(kRowBlock, T - j0);
+            gemm(true, false, r, hs, T - j0, a + j0 * T + j0, T, dy + j0 * C, C, dv + j0 * C3, C3, true);
+        }
+        for (int64_t t = 0; t < T; t++) causal_softmax_row_backward(ds + t * T, a + t * T, t + 1, T, scale);
+        for (int64_t i0 = 0; i0 < T; i0 += kRowBlock) {   // dq += ds k
+            int64_t r = std::min(kRowBlock, T - i0), n = i0 + r;
+            gemm(false, false, r, hs, n, ds + i0 * T, T, k, C3, dq + i0 * C3, C3, true);
+        }
+        for (int64_t j0 = 0; j0 < T; j0 += kRowBlock) {   // dk += dsᵀ q
+            int64_t r = std::min(kRowBlock, T - j0);
+            gemm(true, false, r, hs, T - j0, ds + j0 * T + j0, T, q + j0 * C3, C3, dk + j0 * C3, C3, true);
+        }
+    }
+}
+
+// ---- the op ----
+
+Tensor causal_attention(const Tensor& qkv, int64_t n_head) {
+    check(qkv.dim() == 3, "causal_attention", "qkv must be (B, T, 3C), got ", qkv.shape());
+    check(qkv.size(2) % 3 == 0, "causal_attention", "qkv's last dim must be 3C (q, k, v side by side), got ",
+          qkv.size(2), " in ", qkv.shape());
+    int64_t B = qkv.size(0), T = qkv.size(1), C = qkv.size(2) / 3;
+    check(n_head > 0 && C > 0 && C % n_head == 0, "causal_attention", "C = ", C, " (qkv is ", qkv.shape(),
+          ") does not split into n_head = ", n_head, " heads of equal, non-zero size");
+    Tensor y = Tensor::empty({B, T, C});
+    Tensor att = Tensor::empty({B, n_head, T, T});   // the softmax, kept for the backward
+    attention_forward(y.data(), att.data(), qkv.data(), B, T, C, n_head);
+    // the closure keeps qkv and the saved softmax alive, never y itself
+    y.set_backward("causal_attention", {qkv}, [qkv, att, n_head](const Tensor& out) {
+        const Shape& s = qkv.shape();
+        attention_backward(qkv.grad(), out.grad(), qkv.data(), att.data(), s[0], s[1], s[2] / 3, n_head);
+    });
+    return y;
+}
+
+}  // namespace gs

@@ -1,0 +1,301 @@
+#!/usr/bin/python3
+"""gradschool's training step against the same step in PyTorch, timed in one run on one machine.
+
+The PyTorch model below is gradschool's GPT (gpt/model.h) written the way nanoGPT writes it: pre-LN
+blocks, no biases, LayerNorm eps 1e-5, GELU with the tanh approximation, attention as a plain masked
+softmax (1.13 has no scaled_dot_product_attention; baddbmm with an additive mask was the fastest of the
+plain forms), lm_head tied to wte. The step is gpt/train.cpp's:
+forward with the loss, loss.item(), backward, clip the global grad norm to 1, AdamW (betas 0.9/0.99,
+weight decay 0.1 on the 2-D tensors only, eps 1e-8), zero the grads. Both frameworks see the same
+batch: PCG32 below() draws it here exactly as bench/bench_train.cpp draws it.
+
+PyTorch gets its best shot: 1 and 2 threads, each with OMP_WAIT_POLICY=passive and with the default
+(a separate process for each, since the OpenMP runtime reads the variable at start; OPENBLAS_NUM_THREADS
+is set to the thread count too, because torch.set_num_threads does not reach OpenBLAS), each with
+torch.optim.AdamW's plain loop and with foreach=True; the best variant is reported. gradschool's figure
+comes from its Google Benchmark program (build/bench/bench_train), run in between. The machine may be
+shared, so the measurement goes in rounds, alternating the two, and each figure is the median over
+rounds of each round's median step time.
+
+  /usr/bin/python3 bench/compare_pytorch.py [--bench build/bench/bench_train] [--configs default,gpt2]
+                                           [--rounds 3] [--json results.json]
+Needs Debian's python3-torch (1.13) at /usr/bin/python3, not a pyenv python.
+"""
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# name: (n_layer, n_head, n_embd, block_size, vocab_size, batch), as in bench_train.cpp's bench_config
+CONFIGS = {
+    "default": dict(n_layer=4, n_head=4, n_embd=128, block_size=64, vocab_size=65, batch=12, index=0),
+    "gpt2": dict(n_layer=12, n_head=12, n_embd=768, block_size=64, vocab_size=50257, batch=4, index=1),
+}
+# timed steps per PyTorch process and per variant (after the warm-up), and Google Benchmark's min time
+STEPS = {"default": 20, "gpt2": 3}
+WARMUP = 2
+GS_MIN_TIME = {"default": 1.0, "gpt2": 0.5}
+
+
+# ---- the batch: PCG32 (pcg32_srandom / pcg32_random_r), as autograd/rng.h --------------------------
+class PCG32:
+    MASK = (1 << 64) - 1
+
+    def __init__(self, seed, stream=0xDA3E39CB94B95BDB):
+        self.state, self.inc = 0, ((stream << 1) | 1) & self.MASK
+        self.next_u32()
+        self.state = (self.state + seed) & self.MASK
+        self.next_u32()
+
+    def next_u32(self):
+        old = self.state
+        self.state = (old * 6364136223846793005 + self.inc) & self.MASK
+        xorshifted = (((old >> 18) ^ old) >> 27) & 0xFFFFFFFF
+        rot = old >> 59
+        return ((xorshifted >> rot) | (xorshifted << ((32 - rot) & 31))) & 0xFFFFFFFF
+
+    def below(self, n):
+        threshold = ((1 << 32) - n) % n
+        while True:
+            r = self.next_u32()
+            if r >= threshold:
+                return r % n
+
+
+def random_batch(B, T, V):
+    """B rows of T+1 tokens from PCG32(42).below(V) in row order; x the first T of each, y the last T."""
+    rng = PCG32(42)
+    rows = [[rng.below(V) for _ in range(T + 1)] for _ in range(B)]
+    return [r[:-1] for r in rows], [r[1:] for r in rows]
+
+
+# ---- the model -------------------------------------------------------------------------------------
+def build_model(torch, cfg):
+    nn, F = torch.nn, torch.nn.functional
+    C, NH, L, T = cfg["n_embd"], cfg["n_head"], cfg["n_layer"], cfg["block_size"]
+
+    class LayerNorm(nn.Module):   # torch 1.13's nn.LayerNorm always has a bias
+        def __init__(self):
+            super().__init__()
+            self.weight = nn.Parameter(torch.ones(C))
+
+        def forward(self, x):
+            return F.layer_norm(x, (C,), self.weight, None, 1e-5)
+
+    class Attention(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c_attn = nn.Linear(C, 3 * C, bias=False)
+            self.c_proj = nn.Linear(C, C, bias=False)
+            # -inf above the diagonal, added to the scores: baddbmm fuses the add, the scale and the
+            # batched matmul, a little faster in 1.13 than matmul, then masked_fill
+            causal = torch.tril(torch.ones(T, T, dtype=torch.bool))
+            self.register_buffer("mask", torch.zeros(T, T).masked_fill(~causal, float("-inf")))
+
+        def forward(self, x):
+            B, Tx, _ = x.shape
+            hs = C // NH
+            q, k, v = self.c_attn(x).split(C, dim=2)
+            q, k, v = (t.view(B, Tx, NH, hs).transpose(1, 2).reshape(B * NH, Tx, hs) for t in (q, k, v))
+            att = torch.baddbmm(self.mask[:Tx, :Tx].expand(B * NH, Tx, Tx), q, k.transpose(1, 2),
+                                alpha=1.0 / math.sqrt(hs)).softmax(dim=-1)            # (B*NH, T, T)
+            y = torch.bmm(att, v).view(B, NH, Tx, hs).transpose(1, 2).reshape(B, Tx, C)
+            return self.c_proj(y)
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ln_1, self.attn, self.ln_2 = LayerNorm(), Attention(), LayerNorm()
+            self.c_fc = nn.Linear(C, 4 * C, bias=False)
+            self.c_proj = nn.Linear(4 * C, C, bias=False)
+
+        def forward(self, x):
+            x = x + self.attn(self.ln_1(x))
+            return x + self.c_proj(F.gelu(self.c_fc(self.ln_2(x)), approximate="tanh"))
+
+    class GPT(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.wte = nn.Embedding(cfg["vocab_size"], C)
+            self.wpe = nn.Embedding(T, C)
+            self.h = nn.ModuleList(Block() for _ in range(L))
+            self.ln_f = LayerNorm()
+            for name, p in self.named_parameters():   # GPT-2's init, residual projections scaled down
+                if p.dim() >= 2:
+                    std = 0.02 / math.sqrt(2 * L) if name.endswith("c_proj.weight") else 0.02
+                    nn.init.normal_(p, 0.0, std)
+
+        def forward(self, idx, targets):
+            pos = torch.arange(idx.shape[1])
+            x = self.wte(idx) + self.wpe(pos)
+            for block in self.h:
+                x = block(x)
+            logits = F.linear(self.ln_f(x), self.wte.weight)   # tied lm_head
+            return F.cross_entropy(logits.view(-1, logits.shape[-1]), targets.view(-1))
+
+    return GPT()
+
+
+def cosine_lr(it, max_lr=1e-3, min_lr=1e-4, warmup=100, decay=2000):
+    if it < warmup:
+        return max_lr * (it + 1) / warmup
+    if it > decay:
+        return min_lr
+    return min_lr + 0.5 * (1 + math.cos(math.pi * (it - warmup) / (decay - warmup))) * (max_lr - min_lr)
+
+
+def child(args):
+    """One process: one thread count and wait policy; times each AdamW variant. Prints one JSON line."""
+    import torch
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(1337)
+    cfg = CONFIGS[args.config]
+    x, y = random_batch(cfg["batch"], cfg["block_size"], cfg["vocab_size"])
+    x, y = torch.tensor(x, dtype=torch.long), torch.tensor(y, dtype=torch.long)
+    model = build_model(torch, cfg)
+    params = list(model.parameters())
+    groups = [{"params": [p for p in params if p.dim() >= 2], "weight_decay": 0.1},
+              {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}]
+    out = {}
+    for foreach in (False, True):
+        opt = torch.optim.AdamW(groups, lr=1e-3, betas=(0.9, 0.99), eps=1e-8, foreach=foreach)
+        times, cpu_times = [], []
+        for it in range(WARMUP + args.steps):
+            t0, c0 = time.perf_counter(), time.process_time()
+            for g in opt.param_groups:
+                g["lr"] = cosine_lr(it)
+            loss = model(x, y)
+            loss_val = loss.item()
+            loss.backward()
+            norm = torch.nn.utils.clip_grad_norm_(params, 1.0)
+            if not (math.isfinite(loss_val) and math.isfinite(float(norm))):
+                raise RuntimeError("loss or grad norm is not finite")
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            if it >= WARMUP:
+                times.append(time.perf_counter() - t0)
+                cpu_times.append(time.process_time() - c0)
+        out["foreach" if foreach else "loop"] = [statistics.median(times), statistics.median(cpu_times)]
+        del opt
+    print(json.dumps(out))
+
+
+# ---- the parent: alternate PyTorch processes and gradschool runs ------------------------------------
+def run_pytorch(config, threads, policy):
+    """{variant: (wall, cpu)} median seconds per step, from a fresh process."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
+    env.pop("OMP_WAIT_POLICY", None)
+    if policy == "passive":
+        env["OMP_WAIT_POLICY"] = "passive"
+    cmd = [sys.executable, os.path.abspath(__file__), "--child", "--config", config, "--threads", str(threads),
+           "--steps", str(STEPS[config])]
+    res = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    return {f"{policy}/{opt}": tuple(v) for opt, v in out.items()}
+
+
+def run_gradschool(bench, config, threads, policy="default"):
+    """(wall, cpu) median seconds per step and heap allocations per step, from bench_train's JSON."""
+    env = dict(os.environ)
+    env.pop("OMP_WAIT_POLICY", None)
+    if policy == "passive":
+        env["OMP_WAIT_POLICY"] = "passive"
+    flt = f"^BM_train_step/config:{CONFIGS[config]['index']}/threads:{threads}/"
+    cmd = [bench, f"--benchmark_filter={flt}", "--benchmark_format=json",
+           f"--benchmark_min_time={GS_MIN_TIME[config]}"]
+    res = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
+    runs = json.loads(res.stdout)["benchmarks"]
+    if len(runs) != 1 or "error_message" in runs[0]:
+        raise RuntimeError(f"{bench} with filter {flt} gave {runs}")
+    r = runs[0]
+    return (r["median_ms"] / 1000.0, r["median_cpu_ms"] / 1000.0), r["heap_allocs/step"]
+
+
+def measure(bench, config, threads, rounds):
+    """Alternates gradschool and every PyTorch variant for `rounds` rounds; medians over the rounds."""
+    tokens = CONFIGS[config]["batch"] * CONFIGS[config]["block_size"]
+    gs_times, gs_passive, pt_times, allocs = [], [], {}, 0
+    for r in range(rounds):
+        t, allocs = run_gradschool(bench, config, threads)
+        gs_times.append(t)
+        gs_passive.append(run_gradschool(bench, config, threads, "passive")[0])
+        for policy in ("passive", "default"):
+            for variant, v in run_pytorch(config, threads, policy).items():
+                pt_times.setdefault(variant, []).append(v)
+        print(f"  [{config}, {threads} thread(s), round {r + 1}/{rounds}, load {os.getloadavg()[0]:.1f}] tok/s: "
+              f"gradschool {tokens / t[0]:,.0f} (passive {tokens / gs_passive[-1][0]:,.0f}); torch "
+              + ", ".join(f"{k} {tokens / v[-1][0]:,.0f}" for k, v in pt_times.items()), flush=True)
+
+    def med(ts):
+        return statistics.median(t[0] for t in ts), statistics.median(t[1] for t in ts)
+
+    pt = {k: med(v) for k, v in pt_times.items()}
+    best = min(pt, key=lambda k: pt[k][0])   # by wall time
+    gs = med(gs_times)
+    return dict(config=config, threads=threads, tokens_per_step=tokens, gradschool_s=gs[0], gradschool_cpu_s=gs[1],
+                gradschool_passive_s=med(gs_passive)[0],
+                gradschool_heap_allocs_per_step=allocs, torch_best_variant=best, torch_best_s=pt[best][0],
+                torch_best_cpu_s=min(v[1] for v in pt.values()), torch_variants_s=pt,
+                ratio=pt[best][0] / gs[0], rounds=rounds)
+
+
+def compare(args):
+    import torch
+    bench = os.path.abspath(args.bench)
+    if not os.access(bench, os.X_OK):
+        sys.exit(f"compare_pytorch: no gradschool benchmark at {bench}; build it (make bench) or pass --bench")
+    head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout
+    print(f"compare_pytorch: torch {torch.__version__}, gradschool {bench} (commit {head.strip()}), "
+          f"{os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}, load {os.getloadavg()[0]:.1f}", flush=True)
+    results = [measure(bench, c, t, args.rounds) for c in args.configs.split(",") for t in (1, 2)]
+
+    print(f"\ntokens/s, wall clock, median over {args.rounds} rounds (torch: its best variant)")
+    print("(gradschool as `make train` runs it; its OMP_WAIT_POLICY=passive figure is shown apart, for information)")
+    print(f"{'config':8} {'threads':>7} {'gradschool':>11} {'(passive)':>10} {'torch':>9}  {'torch variant':16} "
+          f"{'ratio':>6}")
+    for r in results:
+        tok = r["tokens_per_step"]
+        print(f"{r['config']:8} {r['threads']:>7} {tok / r['gradschool_s']:>11,.0f} "
+              f"{tok / r['gradschool_passive_s']:>10,.0f} {tok / r['torch_best_s']:>9,.0f}  "
+              f"{r['torch_best_variant']:16} {r['ratio']:>5.2f}x")
+    for config in dict.fromkeys(r["config"] for r in results):
+        rs = [r for r in results if r["config"] == config]
+        tok = rs[0]["tokens_per_step"]
+        g, t = min(r["gradschool_s"] for r in rs), min(r["torch_best_s"] for r in rs)
+        print(f"{config:8} best thread count each: gradschool {tok / g:,.0f}, torch {tok / t:,.0f}, ratio {t / g:.2f}x")
+        one = next(r for r in rs if r["threads"] == 1)   # per CPU-second: less moved by other jobs
+        g_cpu, t_cpu = one["gradschool_cpu_s"], one["torch_best_cpu_s"]
+        print(f"{config:8} 1 thread, tokens per CPU-second: gradschool {tok / g_cpu:,.0f}, torch {tok / t_cpu:,.0f}, "
+              f"ratio {t_cpu / g_cpu:.2f}x")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bench", default=os.environ.get("GRADSCHOOL_BENCH_TRAIN",
+                                                      os.path.join(ROOT, "build", "bench", "bench_train")),
+                    help="gradschool's bench_train program (or set GRADSCHOOL_BENCH_TRAIN)")
+    ap.add_argument("--configs", default="default,gpt2", help="comma-separated: default, gpt2")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds; figures are medians over them")
+    ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--config", help=argparse.SUPPRESS)
+    ap.add_argument("--threads", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--steps", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    for c in args.configs.split(","):
+        if c not in CONFIGS:
+            ap.error(f"unknown config {c!r}; choose from {', '.join(CONFIGS)}")
+    child(args) if args.child else compare(args)
+
+
+if __name__ == "__main__":
+    main()
