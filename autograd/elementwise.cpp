@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "autograd/broadcast.h"
+#include "autograd/fast_math.h"
 
 namespace gs {
 
@@ -153,12 +154,13 @@ struct Sigmoid {
 // GELU, tanh approximation (Hendrycks & Gimpel 2016), as in GPT-2:
 //   y = x/2 * (1 + tanh(u)),  u = sqrt(2/pi) * (x + 0.044715 x^3)
 //   dy/dx = (1 + tanh u)/2 + x/2 * (1 - tanh^2 u) * sqrt(2/pi) * (1 + 3 * 0.044715 x^2)
+// tanh is fast_tanh (fast_math.h) so that the loops vectorise; in the double build it is std::tanh.
 struct Gelu {
     static constexpr real k = real(0.7978845608028654);   // sqrt(2/pi)
     static constexpr real c = real(0.044715);
-    static real f(real x) { return real(0.5) * x * (1 + std::tanh(k * (x + c * x * x * x))); }
+    static real f(real x) { return real(0.5) * x * (1 + fast_tanh(k * (x + c * x * x * x))); }
     static real df(real x, real, real dy) {
-        real t = std::tanh(k * (x + c * x * x * x));
+        real t = fast_tanh(k * (x + c * x * x * x));
         return dy * (real(0.5) * (1 + t) + real(0.5) * x * (1 - t * t) * k * (1 + 3 * c * x * x));
     }
 };
@@ -169,13 +171,13 @@ Tensor unary(const char* name, const Tensor& x) {
     const real* in = x.data();
     real* out = y.data();
     int64_t n = x.numel();
-#pragma omp parallel for if (n >= kParallelMin)
+#pragma omp parallel for simd if (n >= kParallelMin)
     for (int64_t i = 0; i < n; i++) out[i] = Op::f(in[i]);
     y.set_backward(name, {x}, [x](const Tensor& o) {
         real* dx = x.grad();
         const real *xs = x.data(), *ys = o.data(), *dy = o.grad();
         int64_t m = x.numel();
-#pragma omp parallel for if (m >= kParallelMin)
+#pragma omp parallel for simd if (m >= kParallelMin)
         for (int64_t i = 0; i < m; i++) dx[i] += Op::df(xs[i], ys[i], dy[i]);
     });
     return y;
