@@ -54,6 +54,38 @@ RngState rng_from_string(const std::string& v, const std::string& path) {
     return s;
 }
 
+// CRC-32 (IEEE 802.3, the one zip and PNG use) of every tensor's bytes in order. safetensors has no
+// checksum of its own; with this one a flipped bit in the weights is an error, not a silently worse model.
+std::string tensors_crc32(const std::vector<std::pair<std::string, Tensor>>& tensors) {
+    static const std::vector<uint32_t> table = [] {
+        std::vector<uint32_t> t(256);
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            t[i] = c;
+        }
+        return t;
+    }();
+    uint32_t crc = 0xFFFFFFFFu;
+    for (const auto& nt : tensors) {
+        const unsigned char* p = reinterpret_cast<const unsigned char*>(nt.second.data());
+        for (size_t i = 0, n = size_t(nt.second.numel()) * sizeof(real); i < n; i++)
+            crc = table[(crc ^ p[i]) & 0xFFu] ^ (crc >> 8);
+    }
+    char hex[9];
+    std::snprintf(hex, sizeof hex, "%08x", crc ^ 0xFFFFFFFFu);
+    return hex;
+}
+
+// Files written by gradschool carry "crc32"; a file without it (written by other tools) is not checked.
+void check_crc(const SafetensorsFile& f, const std::string& path) {
+    auto it = f.metadata.find("crc32");
+    if (it == f.metadata.end()) return;
+    std::string got = tensors_crc32(f.tensors);
+    if (got != it->second)
+        bad_file(path, "tensor data is corrupted: its CRC-32 is " + got + " but the file records " + it->second);
+}
+
 void check_kind(const Metadata& m, const std::string& kind, const std::string& path) {
     auto f = m.find("format");
     if (f == m.end() || f->second != kind)
@@ -105,12 +137,16 @@ GPTConfig config_from_metadata(const Metadata& m, const std::string& path) {
 }
 
 void save_model(const std::string& path, const GPT& model, const CharTokenizer& tok, const Metadata& extra) {
-    save_safetensors(path, model.named_parameters(), with_header("gpt-model", model, tok, extra));
+    nn::NamedTensors tensors = model.named_parameters();
+    Metadata m = with_header("gpt-model", model, tok, extra);
+    m["crc32"] = tensors_crc32(tensors);
+    save_safetensors(path, tensors, m);
 }
 
 LoadedModel load_model(const std::string& path) {
     SafetensorsFile f = load_safetensors(path);
     check_kind(f.metadata, "gpt-model", path);
+    check_crc(f, path);
     GPTConfig cfg = config_from_metadata(f.metadata, path);
     CharTokenizer tok = [&] {
         try {
@@ -156,6 +192,7 @@ void save_train_state(const std::string& path, const GPT& model, const CharToken
     m["best_val"] = best;
     m["data_rng"] = rng_to_string(st.data_rng);
     m["dropout_rng"] = rng_to_string(st.dropout_rng);
+    m["crc32"] = tensors_crc32(tensors);
     save_safetensors(path, tensors, m);
 }
 
@@ -165,6 +202,7 @@ TrainState load_train_state(const std::string& path, GPT& model, const CharToken
     SafetensorsFile f = load_safetensors(path);
     const Metadata& m = f.metadata;
     check_kind(m, "gpt-train-state", path);
+    check_crc(f, path);
     Metadata want = config_metadata(model.config);
     for (auto& [key, value] : want)
         if (need(m, key, path) != value)

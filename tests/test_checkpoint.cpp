@@ -193,3 +193,39 @@ TEST(Checkpoint, TrainStateOfAnotherRunIsRefusedAndNothingIsLoaded) {
     msg = message_of([&] { load_train_state(path, m3, CharTokenizer::from_text("xyz\n!"), opt3); });
     EXPECT_TRUE(has(msg, "different vocabulary")) << msg;
 }
+
+TEST(Checkpoint, FlippedBitInTheWeightsIsCaughtByTheChecksum) {
+    GPT m(tiny(), 1);
+    std::string path = temp_path("flip.safetensors");
+    save_model(path, m, kTok);
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(0, std::ios::end);
+    std::streamoff size = f.tellg();
+    f.seekg(size - 10);   // inside the last tensor's data
+    char c;
+    f.get(c);
+    f.seekp(size - 10);
+    f.put(char(c ^ 0x01));
+    f.close();
+    std::string msg = message_of([&] { load_model(path); });
+    EXPECT_TRUE(has(msg, "tensor data is corrupted: its CRC-32 is")) << msg;
+}
+
+TEST(Checkpoint, FlippedBitInTrainStateIsCaughtBeforeAnythingIsLoaded) {
+    GPT m(tiny(), 5);
+    nn::AdamW opt({{m.parameters(), real(0.1)}}, real(1e-3));
+    std::string path = temp_path("flipstate.safetensors");
+    save_train_state(path, m, kTok, opt, TrainState());
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(0, std::ios::end);
+    std::streamoff size = f.tellg();
+    f.seekp(size - 3);
+    f.put('\x7f');
+    f.close();
+    GPT m2(tiny(), 6);
+    nn::AdamW opt2({{m2.parameters(), real(0.1)}}, real(1e-3));
+    std::vector<real> before = m2.parameters()[0].to_vector();
+    std::string msg = message_of([&] { load_train_state(path, m2, kTok, opt2); });
+    EXPECT_TRUE(has(msg, "corrupted")) << msg;
+    EXPECT_EQ(m2.parameters()[0].to_vector(), before);
+}
