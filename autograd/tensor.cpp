@@ -44,15 +44,15 @@ Shape position_of(int64_t k, const Shape& shape) {
 // ---- creation ----
 
 Tensor Tensor::empty(const Shape& shape) {
-    int64_t numel = 1;
+    int64_t n = 1;
     for (int64_t d : shape) {
         check(d >= 0, "empty", "negative dimension in shape ", shape);
-        check(!__builtin_mul_overflow(numel, d, &numel), "empty", "shape ", shape, " has more elements than fit in 64 bits");
+        check(!__builtin_mul_overflow(n, d, &n), "empty", "shape ", shape, " has more elements than fit in 64 bits");
     }
     auto t = std::make_shared<TensorImpl>();
     t->shape = shape;
-    t->numel = numel;
-    t->data = new_storage(numel, false);
+    t->numel = n;
+    t->data = new_storage(n, false);
     return Tensor(std::move(t));
 }
 

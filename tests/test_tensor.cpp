@@ -54,6 +54,12 @@ TEST(Tensor, BadCreationArgumentsThrowWithShapes) {
         EXPECT_STREQ(e.what(), "from: shape [2, 3] holds 6 values but 3 were given");
     }
     EXPECT_THROW(Tensor::empty({2, -1}), std::invalid_argument);
+    try {
+        Tensor::empty({int64_t(1) << 40, int64_t(1) << 40});   // 2^80 elements
+        FAIL() << "expected a throw";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("more elements than fit in 64 bits"), std::string::npos) << e.what();
+    }
     EXPECT_THROW(Tensor::zeros({2, 2}).item(), std::invalid_argument);
     EXPECT_THROW(Tensor().shape(), std::invalid_argument);
 }
