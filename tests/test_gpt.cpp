@@ -161,3 +161,21 @@ TEST(GPT, OverfitsASingleBatch) {
     }
     EXPECT_LT(loss, 0.05);   // 32 random targets memorised
 }
+
+TEST(GPT, TrainingStepStopsAllocatingAfterTheFirstSteps) {
+    GPTConfig c = small();
+    GPT m(c, 21);
+    Rng rng(22);
+    Indices x = random_ids(4, 8, 10, rng), y = random_ids(4, 8, 10, rng);
+    nn::AdamW opt({{m.parameters(), real(0.1)}}, real(1e-3));
+    std::vector<int64_t> heap;   // buffers obtained from the system, after each step
+    for (int step = 0; step < 8; step++) {
+        Tensor loss = m.forward(x, y).loss;
+        loss.backward();
+        opt.step();
+        m.zero_grad();
+        heap.push_back(alloc_stats().heap_allocs);
+    }
+    // the first steps fill the caching allocator; from then on every tensor reuses a cached buffer
+    for (size_t i = 3; i < heap.size(); i++) EXPECT_EQ(heap[i], heap[2]) << "step " << i;
+}
