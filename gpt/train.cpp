@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <fstream>
 #include <limits>
@@ -84,6 +85,19 @@ std::string fmt_time(double s) {
 
 bool finite(double x) { return std::isfinite(x); }
 
+// mkdir -p: the output directory and any missing parents
+void make_dirs(const std::string& path) {
+    for (size_t i = 1; i <= path.size(); i++) {
+        if (i < path.size() && path[i] != '/') continue;
+        std::string prefix = path.substr(0, i);
+        if (::mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST)
+            throw std::runtime_error("gpt train: cannot create output directory " + prefix + ": " + std::strerror(errno));
+    }
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        throw std::runtime_error("gpt train: --out " + path + " exists and is not a directory");
+}
+
 // A run killed in the middle of a save leaves its temporary file behind ("state.safetensors.tmp.<pid>.<n>");
 // the real files are intact, so the leftovers are only clutter: remove them when a run starts.
 void remove_stale_temp_files(const std::string& dir) {
@@ -110,8 +124,7 @@ TrainResult train(const TrainOptions& opt_in) {
     for (Split s : {Split::train, Split::val})
         check(int64_t(ds.tokens(s).size()) >= T + 1, "gpt train", "the ", split_name(s), " split of ", opt.data, " has ",
               ds.tokens(s).size(), " tokens, fewer than block_size + 1 = ", T + 1);
-    if (::mkdir(opt.out.c_str(), 0755) != 0 && errno != EEXIST)
-        throw std::runtime_error("gpt train: cannot create output directory " + opt.out);
+    make_dirs(opt.out);
     remove_stale_temp_files(opt.out);
 
     GPT model(opt.model, opt.seed);

@@ -110,7 +110,7 @@ TEST_F(GptCli, BadDataFiles) {
 }
 
 TEST_F(GptCli, TrainSampleEvalRoundTrip) {
-    std::string out = dir + "/run";
+    std::string out = dir + "/runs/first";   // a missing parent directory is created, as `make train` needs
     Result t = run("train --data " + dir + "/ok.txt --out " + out +
                 " --n-layer 1 --n-embd 16 --n-head 2 --block-size 16 --batch-size 4 --max-iters 30 --eval-interval 10"
                 " --eval-iters 2 --warmup-iters 2 --lr-decay-iters 30 --threads 1");
