@@ -250,8 +250,9 @@ void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, c
     auto m_step_for = [&](int64_t tm) { return ceil_div(ceil_div(M, tm), MR) * MR; };
     auto n_step_for = [&](int64_t tn) { return ceil_div(ceil_div(N, tn), NR) * NR; };
     int64_t tm = threads;
+    auto tiles = [&](int64_t t) { return m_step_for(t) * n_step_for(threads / t); };
     for (int64_t t = threads; t >= 1; t--)
-        if (threads % t == 0 && m_step_for(t) * n_step_for(threads / t) < m_step_for(tm) * n_step_for(threads / tm)) tm = t;
+        if (threads % t == 0 && tiles(t) < tiles(tm)) tm = t;
     int64_t tn = threads / tm, m_step = m_step_for(tm), n_step = n_step_for(tn);
     int64_t kc_max = even_block(K, KC, 1);
     int64_t b_size = kc_max * std::min(NC, n_step);                           // (kc, nc) packed B
@@ -313,7 +314,7 @@ void gemm_batched(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, c
     // Many small products: one thread per group (groups write disjoint C, and a group's sum stays on
     // one thread in list order). Few or large ones: one at a time, each split across the team.
     // Both give the same bits, because a gemm's result does not depend on its thread count.
-    bool by_group = groups > 1 && M * N * K < (1 << 21);
+    bool by_group = groups > 1 && M * N * K < 128 * 128 * 128;
     auto run_group = [&](int64_t g, bool may_thread) {
         for (size_t i = starts[size_t(g)]; i < starts[size_t(g) + 1]; i++) {
             const GemmOffsets& o = items[order[i]];

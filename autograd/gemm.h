@@ -33,7 +33,8 @@ struct GemmOffsets {
 
 // A batch of same-sized products: C+c (=/+=) op(A+a) · op(B+b) for every entry of `items`.
 // Entries may share a C (a gradient summed over broadcast batch dims): those are added up by one
-// thread in list order, the first one honouring `accumulate`, the rest adding.
+// thread in list order, the first one honouring `accumulate`, the rest adding. Entries with
+// different C offsets must not overlap.
 void gemm_batched(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
                   const real* A, int64_t lda, const real* B, int64_t ldb, real* C, int64_t ldc,
                   bool accumulate, const std::vector<GemmOffsets>& items);
