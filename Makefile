@@ -13,7 +13,8 @@
 BUILD    ?= build
 CXX      ?= g++
 OPT      ?= -O3 -march=native
-CXXFLAGS ?= $(OPT) -g -fopenmp
+# -fno-math-errno: std::sqrt need not set errno, so loops that call it (AdamW, layer norm) vectorise
+CXXFLAGS ?= $(OPT) -g -fopenmp -fno-math-errno
 WARN     := -std=c++17 -Wall -Wextra -Wshadow
 CPPFLAGS := -I. -MMD -MP
 LDLIBS   := -fopenmp -pthread

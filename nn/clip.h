@@ -20,7 +20,7 @@ namespace gs::nn {
 // the caller to skip the step. Throws std::invalid_argument if max_norm <= 0 or a tensor is undefined.
 real clip_grad_norm(const std::vector<Tensor>& params, real max_norm);
 
-// sum of x[i]^2 for x (n,), accumulated in double in index order, so the result never depends on threads
+// sum of x[i]^2 for x (n,), accumulated in double in a fixed order, so the result never depends on threads
 double sum_squares(const real* x, int64_t n);
 
 }  // namespace gs::nn

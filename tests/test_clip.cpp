@@ -2,8 +2,12 @@
 // parameters without grads, torch.nn.utils.clip_grad_norm_ on recorded gradients, and bad max_norm.
 #include <gtest/gtest.h>
 
-#include <cstring>
+#include <omp.h>
 
+#include <cstring>
+#include <vector>
+
+#include "autograd/rng.h"
 #include "nn/clip.h"
 #include "tests/fixtures/optim_fixtures.h"
 
@@ -93,4 +97,25 @@ TEST(Clip, RejectsBadArguments) {
     EXPECT_EQ(error_of([&] { clip_grad_norm({a}, -1); }), "clip_grad_norm: max_norm must be > 0, got -1");
     EXPECT_EQ(error_of([&] { clip_grad_norm({a, Tensor()}, 1); }), "clip_grad_norm: parameter 1 is undefined");
     EXPECT_EQ(grad_of(a), (std::vector<real>{3}));
+}
+
+TEST(Clip, SumOfSquaresIsExactEnoughAndTheSameForEveryThreadCount) {
+    // 3 full blocks of the parallel sum, a partial one, and a tail that is not a multiple of 8
+    const int64_t n = 3 * (1 << 14) + 1001;
+    std::vector<real> x(static_cast<size_t>(n));
+    Rng rng(7);
+    for (real& v : x) v = real(rng.normal());
+    long double exact = 0;   // a plain sum in higher precision, in index order
+    for (real v : x) exact += (long double)v * (long double)v;
+
+    int before = omp_get_max_threads();
+    omp_set_num_threads(1);
+    double one = sum_squares(x.data(), n);
+    omp_set_num_threads(3);
+    double three = sum_squares(x.data(), n);
+    omp_set_num_threads(before);
+    EXPECT_EQ(one, three);   // bitwise
+    EXPECT_NEAR(one, double(exact), 1e-12 * double(exact));
+    std::vector<real> small = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13};   // lanes and a tail
+    EXPECT_EQ(sum_squares(small.data(), 13), 819);                           // 13 * 14 * 27 / 6
 }
