@@ -12,6 +12,7 @@
 #include <limits>
 #include <vector>
 
+#include "autograd/fast_math.h"
 #include "autograd/gemm.h"
 
 namespace gs {
@@ -47,11 +48,14 @@ void causal_softmax_row(real* row, int64_t n, int64_t T, real scale) {
         row[j] *= scale;
         max = std::max(max, row[j]);
     }
-    for (int64_t j = 0; j < n; j++) row[j] = std::exp(row[j] - max);
     real sum = 0;
 #pragma omp simd reduction(+ : sum)
-    for (int64_t j = 0; j < n; j++) sum += row[j];
+    for (int64_t j = 0; j < n; j++) {
+        row[j] = fast_exp(row[j] - max);   // fast_math.h: vectorises, where std::exp is a libm call
+        sum += row[j];
+    }
     real inv = 1 / sum;
+#pragma omp simd
     for (int64_t j = 0; j < n; j++) row[j] *= inv;
     std::fill(row + n, row + T, real(0));
 }
@@ -62,6 +66,7 @@ void causal_softmax_row_backward(real* dp, const real* a, int64_t n, int64_t T, 
     real dot = 0;
 #pragma omp simd reduction(+ : dot)
     for (int64_t j = 0; j < n; j++) dot += a[j] * dp[j];
+#pragma omp simd
     for (int64_t j = 0; j < n; j++) dp[j] = scale * a[j] * (dp[j] - dot);
     std::fill(dp + n, dp + T, real(0));
 }

@@ -15,16 +15,18 @@ namespace gs {
 // Written so GCC vectorises it without -ffast-math: the clamp is two comparisons (std::fmin/fmax
 // are libm calls), and n is rounded by adding and subtracting 1.5 * 2^23 (std::nearbyint is a call,
 // and std::floor stops GCC 12 vectorising an `omp simd` loop at all).
+// Below -87 the result is 0 (e^-87 is near the smallest normal float; libm would go on into the
+// denormals), so a softmax gives masked -inf scores weight exactly 0. Above 88 it stays at e^88.
 inline float fast_exp(float x) {
-    x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);   // keeps 2^n a normal float
-    const float round = 12582912.0f;                      // 1.5 * 2^23: float sums snap to integers
-    float n = (x * 1.44269504088896341f + round) - round;
-    float r = x - n * 0.693145751953125f - n * 1.428606765330187e-06f;   // ln 2 split in two for precision
+    float c = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x);   // keeps 2^n a normal float
+    const float round = 12582912.0f;                             // 1.5 * 2^23: float sums snap to integers
+    float n = (c * 1.44269504088896341f + round) - round;
+    float r = c - n * 0.693145751953125f - n * 1.428606765330187e-06f;   // ln 2 split in two for precision
     float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.6666667e-1f + r * (4.1666668e-2f + r * (8.3333338e-3f + r * 1.3888889e-3f)))));
     int32_t bits = (int32_t(n) + 127) << 23;
     float scale;
     std::memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
+    return x < -87.0f ? 0.0f : p * scale;
 }
 
 // tanh x = (1 - e) / (1 + e) * sign(x), e = e^(-2|x|) in (0, 1], so nothing overflows

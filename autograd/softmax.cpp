@@ -7,6 +7,8 @@
 #include <cmath>
 #include <limits>
 
+#include "autograd/fast_math.h"
+
 namespace gs {
 
 namespace {
@@ -33,8 +35,14 @@ int64_t row_start(int64_t r, int64_t D, int64_t inner) { return (r / inner) * D 
 // give inf / inf = NaN. softmax(x) = softmax(x - c) for any c, and with c = max(x) every exponent is
 // <= 0: each term lies in (0, 1] and the sum is >= 1 (the max contributes e^0), so nothing
 // overflows and the log of the sum is safe.
+//
+// The row loops are `omp simd` loops over fast_exp (fast_math.h), so they run 8 or 16 lanes at a time.
+// A compiler may not reorder a float sum by itself (that changes its rounding); `omp simd reduction`
+// allows it, and the order then depends only on the vector width, fixed when compiling, so the bits
+// still do not depend on the thread count. A max is exact in any order.
 real row_max(const real* x, int64_t n, int64_t step) {
     real m = -std::numeric_limits<real>::infinity();
+#pragma omp simd reduction(max : m)
     for (int64_t d = 0; d < n; d++) m = std::max(m, x[d * step]);
     return m;
 }
@@ -42,7 +50,8 @@ real row_max(const real* x, int64_t n, int64_t step) {
 // sum_d e^(x_d - m)
 real row_sum_exp(const real* x, real m, int64_t n, int64_t step) {
     real sum = 0;
-    for (int64_t d = 0; d < n; d++) sum += std::exp(x[d * step] - m);
+#pragma omp simd reduction(+ : sum)
+    for (int64_t d = 0; d < n; d++) sum += fast_exp(x[d * step] - m);
     return sum;
 }
 
@@ -59,11 +68,13 @@ void softmax_forward(real* out, const real* inp, int64_t outer, int64_t D, int64
         real* y = out + s;
         real m = row_max(x, D, inner);
         real sum = 0;
+#pragma omp simd reduction(+ : sum)
         for (int64_t d = 0; d < D; d++) {
-            y[d * inner] = std::exp(x[d * inner] - m);
+            y[d * inner] = fast_exp(x[d * inner] - m);
             sum += y[d * inner];
         }
         real inv = 1 / sum;
+#pragma omp simd
         for (int64_t d = 0; d < D; d++) y[d * inner] *= inv;
     }
 }
@@ -77,7 +88,9 @@ void softmax_backward(real* dinp, const real* out, const real* dout, int64_t out
         const real *y = out + s, *dy = dout + s;
         real* dx = dinp + s;
         real dot = 0;
+#pragma omp simd reduction(+ : dot)
         for (int64_t d = 0; d < D; d++) dot += dy[d * inner] * y[d * inner];
+#pragma omp simd
         for (int64_t d = 0; d < D; d++) dx[d * inner] += y[d * inner] * (dy[d * inner] - dot);
     }
 }
@@ -92,6 +105,7 @@ void log_softmax_forward(real* out, const real* inp, int64_t outer, int64_t D, i
         const real* x = inp + s;
         real m = row_max(x, D, inner);
         real shift = m + std::log(row_sum_exp(x, m, D, inner));
+#pragma omp simd
         for (int64_t d = 0; d < D; d++) out[s + d * inner] = x[d * inner] - shift;
     }
 }
@@ -105,8 +119,10 @@ void log_softmax_backward(real* dinp, const real* out, const real* dout, int64_t
         const real *y = out + s, *dy = dout + s;
         real* dx = dinp + s;
         real total = 0;
+#pragma omp simd reduction(+ : total)
         for (int64_t d = 0; d < D; d++) total += dy[d * inner];
-        for (int64_t d = 0; d < D; d++) dx[d * inner] += dy[d * inner] - std::exp(y[d * inner]) * total;
+#pragma omp simd
+        for (int64_t d = 0; d < D; d++) dx[d * inner] += dy[d * inner] - fast_exp(y[d * inner]) * total;
     }
 }
 
@@ -155,7 +171,8 @@ void cross_entropy_backward(real* dlogits, const real* logits, const int32_t* ta
         real* dx = dlogits + n * C;
         real m = row_max(x, C, 1);
         real k = scale / row_sum_exp(x, m, C, 1);
-        for (int64_t c = 0; c < C; c++) dx[c] += std::exp(x[c] - m) * k;
+#pragma omp simd
+        for (int64_t c = 0; c < C; c++) dx[c] += fast_exp(x[c] - m) * k;
         dx[targets[n]] -= scale;
     }
 }
