@@ -38,37 +38,47 @@ constexpr int64_t kParallelMin = 1 << 16;
 // reordering: the order then depends only on the vector width, fixed when compiling, so the bits
 // still do not depend on the thread count. A max is exact in any order.
 
-// In place on one row of scores: row[0..n) = softmax(scale * row[0..n)), row[n..T) = 0 (the masked
-// future keys get weight 0). Subtracting the row's max makes every exponent <= 0, so e^x cannot
-// overflow, and the max's own term is e^0 = 1, so the sum is >= 1 (see softmax.cpp).
-void causal_softmax_row(real* row, int64_t n, int64_t T, real scale) {
-    real max = -std::numeric_limits<real>::infinity();
+// Rows are short (t + 1 keys for query t), and a loop that stopped at t + 1 would spend most of its
+// time in scalar code: the remainder after the last whole vector, or the whole row when it is too
+// short for the compiler's vector path. So the row loops run to the end of the row's block instead,
+// m >= kRowBlock, and mask the entries past t + 1 (the gemm() calls filled them with finite scores,
+// which are ignored).
+int64_t block_end(int64_t t, int64_t T) { return std::min(T, (t / kRowBlock + 1) * kRowBlock); }
+
+// In place on one row of scores, computed up to m >= n: row[0..n) = softmax(scale * row[0..n)),
+// row[n..T) = 0 (the masked future keys get weight 0). Subtracting the row's max makes every exponent
+// <= 0, so e^x cannot overflow, and the max's own term is e^0 = 1, so the sum is >= 1 (see softmax.cpp).
+void causal_softmax_row(real* row, int64_t n, int64_t m, int64_t T, real scale) {
+    const real ninf = -std::numeric_limits<real>::infinity();
+    real max = ninf;
 #pragma omp simd reduction(max : max)
     for (int64_t j = 0; j < n; j++) {
         row[j] *= scale;
         max = std::max(max, row[j]);
     }
+    std::fill(row + n, row + m, ninf);   // (a `j < n ? ... : -inf` in the loop above makes GCC split it in two scalar loops)
     real sum = 0;
 #pragma omp simd reduction(+ : sum)
-    for (int64_t j = 0; j < n; j++) {
-        row[j] = fast_exp(row[j] - max);   // fast_math.h: vectorises, where std::exp is a libm call
+    for (int64_t j = 0; j < m; j++) {
+        row[j] = fast_exp(row[j] - max);   // e^-inf = 0 past n; fast_math.h: vectorises, std::exp is a call
         sum += row[j];
     }
     real inv = 1 / sum;
 #pragma omp simd
-    for (int64_t j = 0; j < n; j++) row[j] *= inv;
-    std::fill(row + n, row + T, real(0));
+    for (int64_t j = 0; j < m; j++) row[j] *= inv;
+    std::fill(row + m, row + T, real(0));
 }
 
-// In place on one row: dp[0..n) (the gradient of the weights a) becomes the gradient of the scores,
-// scale * a_j (dp_j - sum_j' a_j' dp_j'); dp[n..T) = 0, so the masked entries add nothing later.
-void causal_softmax_row_backward(real* dp, const real* a, int64_t n, int64_t T, real scale) {
+// In place on one row, computed up to m >= n: dp[0..n) (the gradient of the weights a) becomes the
+// gradient of the scores, scale * a_j (dp_j - sum_j' a_j' dp_j'); dp[n..T) = 0, so the masked entries
+// add nothing later. (Past n, a_j is 0 and dp_j finite, so those lanes add 0 to the dot and give 0.)
+void causal_softmax_row_backward(real* dp, const real* a, int64_t m, int64_t T, real scale) {
     real dot = 0;
 #pragma omp simd reduction(+ : dot)
-    for (int64_t j = 0; j < n; j++) dot += a[j] * dp[j];
+    for (int64_t j = 0; j < m; j++) dot += a[j] * dp[j];
 #pragma omp simd
-    for (int64_t j = 0; j < n; j++) dp[j] = scale * a[j] * (dp[j] - dot);
-    std::fill(dp + n, dp + T, real(0));
+    for (int64_t j = 0; j < m; j++) dp[j] = scale * a[j] * (dp[j] - dot);
+    std::fill(dp + m, dp + T, real(0));
 }
 
 // One (T, T) scratch buffer per thread for the backward, grown (never shrunk) by the calling thread
@@ -132,7 +142,7 @@ void attention_forward(real* out, real* att, const real* qkv, int64_t B, int64_t
             int64_t r = std::min(kRowBlock, T - i0), n = i0 + r;
             gemm(false, true, r, n, hs, q + i0 * C3, C3, k, C3, a + i0 * T, T, false);
         }
-        for (int64_t t = 0; t < T; t++) causal_softmax_row(a + t * T, t + 1, T, scale);
+        for (int64_t t = 0; t < T; t++) causal_softmax_row(a + t * T, t + 1, block_end(t, T), T, scale);
         for (int64_t i0 = 0; i0 < T; i0 += kRowBlock) {   // y = a v; a is 0 past the diagonal
             int64_t r = std::min(kRowBlock, T - i0), n = i0 + r;
             gemm(false, false, r, hs, n, a + i0 * T, T, v, C3, y + i0 * C, C, false);
@@ -209,7 +219,7 @@ void attention_backward(real* dqkv, const real* dout, const real* qkv, const rea
             int64_t r = std::min(kRowBlock, T - j0);
             gemm(true, false, r, hs, T - j0, a + j0 * T + j0, T, dy + j0 * C, C, dv + j0 * C3, C3, true);
         }
-        for (int64_t t = 0; t < T; t++) causal_softmax_row_backward(ds + t * T, a + t * T, t + 1, T, scale);
+        for (int64_t t = 0; t < T; t++) causal_softmax_row_backward(ds + t * T, a + t * T, block_end(t, T), T, scale);
         for (int64_t i0 = 0; i0 < T; i0 += kRowBlock) {   // dq += ds k
             int64_t r = std::min(kRowBlock, T - i0), n = i0 + r;
             gemm(false, false, r, hs, n, ds + i0 * T, T, k, C3, dq + i0 * C3, C3, true);

@@ -1,6 +1,7 @@
 // The caching allocator behind Storage. See storage.h.
 #include "autograd/storage.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -70,7 +71,14 @@ Storage::~Storage() { give_back(data, round_bytes(numel)); }
 
 std::shared_ptr<Storage> new_storage(int64_t numel, bool zero) {
     auto s = std::make_shared<Storage>(numel);
-    if (zero && numel > 0) std::memset(s->data, 0, size_t(numel) * sizeof(real));
+    if (!zero) return s;
+    // Zeroing is most of what a backward pass spends outside its kernels (every grad buffer starts at
+    // zero), so large buffers are cleared by the whole team, a chunk per thread at a time.
+    constexpr int64_t kChunk = 1 << 14;
+    const int64_t chunks = (numel + kChunk - 1) / kChunk;
+#pragma omp parallel for if (chunks >= 4)
+    for (int64_t i = 0; i < chunks; i++)
+        std::memset(s->data + i * kChunk, 0, size_t(std::min(kChunk, numel - i * kChunk)) * sizeof(real));
     return s;
 }
 
