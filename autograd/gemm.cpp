@@ -188,8 +188,11 @@ void pack_b_sliver(real* Bp, const real* B, int64_t ldb, bool trans_b, int64_t k
 #ifdef GS_GEMM_AVX2
 // The 12 accumulators are separate variables, not an array: GCC does not always keep an array of
 // vectors in registers, and one spill per FMA halves the speed.
+// `narrow` computes only columns 0-7 of the tile (the rest of c is left alone): for the last sliver of
+// a product whose N leaves 8 or fewer columns there (lm_head's 65 = 4 x 16 + 1), half the FMAs.
 static_assert(MR == 6 && NR == 16, "the AVX2 kernel is written out for a 6 x 16 tile");
-void micro_kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool add) {
+template <bool narrow>
+void micro_kernel_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool add) {
     __m256 lo0 = _mm256_setzero_ps(), lo1 = lo0, lo2 = lo0, lo3 = lo0, lo4 = lo0, lo5 = lo0;   // row i, cols 0-7
     __m256 hi0 = lo0, hi1 = lo0, hi2 = lo0, hi3 = lo0, hi4 = lo0, hi5 = lo0;                  // row i, cols 8-15
     // Start fetching the C tile now: its rows are ldc apart, so it is rarely in L1, and the loads at
@@ -199,21 +202,31 @@ void micro_kernel(int64_t kc, const float* a, const float* b, float* c, int64_t 
         _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc + NR - 1), _MM_HINT_T0);
     }
     for (int64_t k = 0; k < kc; k++, a += MR, b += NR) {
-        __m256 b_lo = _mm256_load_ps(b), b_hi = _mm256_load_ps(b + 8), ai;   // row k of the B sliver
-        ai = _mm256_broadcast_ss(a + 0); lo0 = _mm256_fmadd_ps(ai, b_lo, lo0); hi0 = _mm256_fmadd_ps(ai, b_hi, hi0);
-        ai = _mm256_broadcast_ss(a + 1); lo1 = _mm256_fmadd_ps(ai, b_lo, lo1); hi1 = _mm256_fmadd_ps(ai, b_hi, hi1);
-        ai = _mm256_broadcast_ss(a + 2); lo2 = _mm256_fmadd_ps(ai, b_lo, lo2); hi2 = _mm256_fmadd_ps(ai, b_hi, hi2);
-        ai = _mm256_broadcast_ss(a + 3); lo3 = _mm256_fmadd_ps(ai, b_lo, lo3); hi3 = _mm256_fmadd_ps(ai, b_hi, hi3);
-        ai = _mm256_broadcast_ss(a + 4); lo4 = _mm256_fmadd_ps(ai, b_lo, lo4); hi4 = _mm256_fmadd_ps(ai, b_hi, hi4);
-        ai = _mm256_broadcast_ss(a + 5); lo5 = _mm256_fmadd_ps(ai, b_lo, lo5); hi5 = _mm256_fmadd_ps(ai, b_hi, hi5);
+        __m256 b_lo = _mm256_load_ps(b), ai;   // row k of the B sliver
+        if constexpr (narrow) {
+            ai = _mm256_broadcast_ss(a + 0); lo0 = _mm256_fmadd_ps(ai, b_lo, lo0);
+            ai = _mm256_broadcast_ss(a + 1); lo1 = _mm256_fmadd_ps(ai, b_lo, lo1);
+            ai = _mm256_broadcast_ss(a + 2); lo2 = _mm256_fmadd_ps(ai, b_lo, lo2);
+            ai = _mm256_broadcast_ss(a + 3); lo3 = _mm256_fmadd_ps(ai, b_lo, lo3);
+            ai = _mm256_broadcast_ss(a + 4); lo4 = _mm256_fmadd_ps(ai, b_lo, lo4);
+            ai = _mm256_broadcast_ss(a + 5); lo5 = _mm256_fmadd_ps(ai, b_lo, lo5);
+        } else {
+            __m256 b_hi = _mm256_load_ps(b + 8);
+            ai = _mm256_broadcast_ss(a + 0); lo0 = _mm256_fmadd_ps(ai, b_lo, lo0); hi0 = _mm256_fmadd_ps(ai, b_hi, hi0);
+            ai = _mm256_broadcast_ss(a + 1); lo1 = _mm256_fmadd_ps(ai, b_lo, lo1); hi1 = _mm256_fmadd_ps(ai, b_hi, hi1);
+            ai = _mm256_broadcast_ss(a + 2); lo2 = _mm256_fmadd_ps(ai, b_lo, lo2); hi2 = _mm256_fmadd_ps(ai, b_hi, hi2);
+            ai = _mm256_broadcast_ss(a + 3); lo3 = _mm256_fmadd_ps(ai, b_lo, lo3); hi3 = _mm256_fmadd_ps(ai, b_hi, hi3);
+            ai = _mm256_broadcast_ss(a + 4); lo4 = _mm256_fmadd_ps(ai, b_lo, lo4); hi4 = _mm256_fmadd_ps(ai, b_hi, hi4);
+            ai = _mm256_broadcast_ss(a + 5); lo5 = _mm256_fmadd_ps(ai, b_lo, lo5); hi5 = _mm256_fmadd_ps(ai, b_hi, hi5);
+        }
     }
     auto put = [&](float* row, __m256 lo, __m256 hi) {
-        if (add) {
-            lo = _mm256_add_ps(_mm256_loadu_ps(row), lo);
-            hi = _mm256_add_ps(_mm256_loadu_ps(row + 8), hi);
-        }
+        if (add) lo = _mm256_add_ps(_mm256_loadu_ps(row), lo);
         _mm256_storeu_ps(row, lo);
-        _mm256_storeu_ps(row + 8, hi);
+        if constexpr (!narrow) {
+            if (add) hi = _mm256_add_ps(_mm256_loadu_ps(row + 8), hi);
+            _mm256_storeu_ps(row + 8, hi);
+        }
     };
     put(c, lo0, hi0);
     put(c + ldc, lo1, hi1);
@@ -221,6 +234,12 @@ void micro_kernel(int64_t kc, const float* a, const float* b, float* c, int64_t 
     put(c + 3 * ldc, lo3, hi3);
     put(c + 4 * ldc, lo4, hi4);
     put(c + 5 * ldc, lo5, hi5);
+}
+void micro_kernel(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool add) {
+    micro_kernel_avx2<false>(kc, a, b, c, ldc, add);
+}
+void micro_kernel_narrow(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool add) {
+    micro_kernel_avx2<true>(kc, a, b, c, ldc, add);
 }
 #else
 // Portable: the compiler vectorises the j loop; the tile is small enough to live in registers.
@@ -231,6 +250,9 @@ void micro_kernel(int64_t kc, const real* a, const real* b, real* c, int64_t ldc
             for (int64_t j = 0; j < NR; j++) acc[i][j] += a[i] * b[j];
     for (int64_t i = 0; i < MR; i++, c += ldc)
         for (int64_t j = 0; j < NR; j++) c[j] = add ? c[j] + acc[i][j] : acc[i][j];
+}
+void micro_kernel_narrow(int64_t kc, const real* a, const real* b, real* c, int64_t ldc, bool add) {
+    micro_kernel(kc, a, b, c, ldc, add);
 }
 #endif
 
@@ -247,7 +269,10 @@ void macro_kernel(const real* Ap, const real* Bp, int64_t mc, int64_t nc, int64_
                 micro_kernel(kc, Ap + i * kc, Bp + j * kc, c, ldc, add);
                 continue;
             }
-            micro_kernel(kc, Ap + i * kc, Bp + j * kc, tile, NR, false);
+            if (cols <= NR / 2)
+                micro_kernel_narrow(kc, Ap + i * kc, Bp + j * kc, tile, NR, false);
+            else
+                micro_kernel(kc, Ap + i * kc, Bp + j * kc, tile, NR, false);
             for (int64_t r = 0; r < rows; r++)
                 for (int64_t q = 0; q < cols; q++)
                     c[r * ldc + q] = add ? c[r * ldc + q] + tile[r * NR + q] : tile[r * NR + q];
