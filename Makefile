@@ -30,7 +30,8 @@ LIB_SRCS   := $(filter-out gpt/main.cpp,$(LIB_SRCS))
 TEST_SRCS  := $(wildcard tests/test_*.cpp)
 GRAD_SRCS  := $(wildcard tests/grad/test_*.cpp)
 TUT_SRCS   := $(wildcard tutorials/[0-9][0-9]_*.cpp)
-BENCH_SRCS := $(wildcard bench/bench_*.cpp)
+# bench_openblas links OpenBLAS, which gradschool never depends on: only `make bench-openblas` builds it
+BENCH_SRCS := $(filter-out bench/bench_openblas.cpp,$(wildcard bench/bench_*.cpp))
 
 LIB32 := $(BUILD)/libgradschool.a
 LIB64 := $(BUILD)/libgradschool64.a
@@ -45,7 +46,7 @@ GPT_BIN   := $(BUILD)/gpt
 # Tutorials that verify gradients by finite differences link the double-precision build.
 TUT_F64   := $(filter $(BUILD)/tutorials/03_% $(BUILD)/tutorials/04_%,$(TUT_BINS))
 
-.PHONY: all lib test tutorials bench train sanitize deps clean check-deps
+.PHONY: all lib test tutorials bench bench-openblas train sanitize deps clean check-deps
 all: lib $(TEST_BIN) $(GRAD_BIN) tutorials $(BENCH_BINS)
 ifneq ($(wildcard gpt/main.cpp),)
 all: $(GPT_BIN)
@@ -94,6 +95,15 @@ test: $(TEST_BIN) $(GRAD_BIN) $(GPT_BIN)
 
 bench: $(BENCH_BINS)
 	@for b in $(BENCH_BINS); do echo "== $$b"; $$b --benchmark_min_time=0.2 || exit 1; done
+
+# GEMM against OpenBLAS's cblas_sgemm at the same shapes and thread counts. A comparison only: OpenBLAS
+# is never a dependency of gradschool, and nothing else builds or links this program.
+bench-openblas: $(LIB32)
+	@pkg-config --exists openblas || { echo "bench-openblas: needs OpenBLAS for the comparison: sudo apt-get install libopenblas-dev pkg-config"; exit 1; }
+	@mkdir -p $(BUILD)/bench
+	$(CXX) $(WARN) $(CXXFLAGS) -I. $$(pkg-config --cflags openblas) bench/bench_openblas.cpp $(LIB32) \
+	    -o $(BUILD)/bench/bench_openblas -lbenchmark $$(pkg-config --libs openblas) $(LDLIBS)
+	@bash bench/compare_openblas $(BUILD)/bench/bench_openblas
 
 train: all
 	@bash scripts/get_data data/tinyshakespeare.txt
