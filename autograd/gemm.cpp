@@ -144,7 +144,9 @@ void pack_a(real* Ap, const real* A, int64_t lda, bool trans_a, int64_t i0, int6
             }
         }
 #endif
-        if (rows == MR) {   // the common case, with a fixed trip count the compiler unrolls
+        if (rows == MR && trans_a) {   // A stored (K, M): each k is MR consecutive values, a short copy
+            for (; k < kc; k++) std::memcpy(Ap + k * MR, src + k * lda, MR * sizeof(real));
+        } else if (rows == MR) {   // the common case, with a fixed trip count the compiler unrolls
             for (; k < kc; k++)
                 for (int64_t i = 0; i < MR; i++) Ap[k * MR + i] = src[i * s_i + k * s_k];
         } else {
