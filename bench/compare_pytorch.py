@@ -10,9 +10,11 @@ weight decay 0.1 on the 2-D tensors only, eps 1e-8), zero the grads. Both framew
 batch: PCG32 below() draws it here exactly as bench/bench_train.cpp draws it.
 
 PyTorch gets its best shot: 1 and 2 threads, each with OMP_WAIT_POLICY=passive and with the default
-(a separate process for each, since the OpenMP runtime reads the variable at start; OPENBLAS_NUM_THREADS
-is set to the thread count too, because torch.set_num_threads does not reach OpenBLAS), each with
-torch.optim.AdamW's plain loop and with foreach=True; the best variant is reported. gradschool's figure
+(a separate process for each, since the OpenMP runtime reads the variable at start), each with
+torch.optim.AdamW's plain loop and with foreach=True; the best variant is reported. Debian's torch
+does its GEMMs in OpenBLAS, whose pthreads pool torch.set_num_threads does not reach: the processes
+set OPENBLAS_NUM_THREADS to the thread count and, with 2 threads, also try 1 ("blas1"), which keeps
+the two pools from spinning against each other on 2 cores. gradschool's figure
 comes from its Google Benchmark program (build/bench/bench_train), run in between. The machine may be
 shared, so the measurement goes in rounds, alternating the two, and each figure is the median over
 rounds of each round's median step time.
@@ -187,9 +189,9 @@ def child(args):
 
 
 # ---- the parent: alternate PyTorch processes and gradschool runs ------------------------------------
-def run_pytorch(config, threads, policy):
+def run_pytorch(config, threads, policy, blas_threads):
     """{variant: (wall, cpu)} median seconds per step, from a fresh process."""
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(blas_threads))
     env.pop("OMP_WAIT_POLICY", None)
     if policy == "passive":
         env["OMP_WAIT_POLICY"] = "passive"
@@ -197,7 +199,8 @@ def run_pytorch(config, threads, policy):
            "--steps", str(STEPS[config])]
     res = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
     out = json.loads(res.stdout.strip().splitlines()[-1])
-    return {f"{policy}/{opt}": tuple(v) for opt, v in out.items()}
+    blas = "" if blas_threads == threads else f"blas{blas_threads}/"
+    return {f"{policy}/{blas}{opt}": tuple(v) for opt, v in out.items()}
 
 
 def run_gradschool(bench, config, threads, policy="default"):
@@ -226,8 +229,9 @@ def measure(bench, config, threads, rounds):
         gs_times.append(t)
         gs_passive.append(run_gradschool(bench, config, threads, "passive")[0])
         for policy in ("passive", "default"):
-            for variant, v in run_pytorch(config, threads, policy).items():
-                pt_times.setdefault(variant, []).append(v)
+            for blas_threads in sorted({threads, 1}, reverse=True):
+                for variant, v in run_pytorch(config, threads, policy, blas_threads).items():
+                    pt_times.setdefault(variant, []).append(v)
         print(f"  [{config}, {threads} thread(s), round {r + 1}/{rounds}, load {os.getloadavg()[0]:.1f}] tok/s: "
               f"gradschool {tokens / t[0]:,.0f} (passive {tokens / gs_passive[-1][0]:,.0f}); torch "
               + ", ".join(f"{k} {tokens / v[-1][0]:,.0f}" for k, v in pt_times.items()), flush=True)
@@ -251,19 +255,20 @@ def compare(args):
     if not os.access(bench, os.X_OK):
         sys.exit(f"compare_pytorch: no gradschool benchmark at {bench}; build it (make bench) or pass --bench")
     head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout
-    print(f"compare_pytorch: torch {torch.__version__}, gradschool {bench} (commit {head.strip()}), "
+    head = head.strip() or "unknown: not a git checkout"
+    print(f"compare_pytorch: torch {torch.__version__}, gradschool {bench} (commit {head}), "
           f"{os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}, load {os.getloadavg()[0]:.1f}", flush=True)
     results = [measure(bench, c, t, args.rounds) for c in args.configs.split(",") for t in (1, 2)]
 
     print(f"\ntokens/s, wall clock, median over {args.rounds} rounds (torch: its best variant)")
     print("(gradschool as `make train` runs it; its OMP_WAIT_POLICY=passive figure is shown apart, for information)")
-    print(f"{'config':8} {'threads':>7} {'gradschool':>11} {'(passive)':>10} {'torch':>9}  {'torch variant':16} "
+    print(f"{'config':8} {'threads':>7} {'gradschool':>11} {'(passive)':>10} {'torch':>9}  {'torch variant':22} "
           f"{'ratio':>6}")
     for r in results:
         tok = r["tokens_per_step"]
         print(f"{r['config']:8} {r['threads']:>7} {tok / r['gradschool_s']:>11,.0f} "
               f"{tok / r['gradschool_passive_s']:>10,.0f} {tok / r['torch_best_s']:>9,.0f}  "
-              f"{r['torch_best_variant']:16} {r['ratio']:>5.2f}x")
+              f"{r['torch_best_variant']:22} {r['ratio']:>5.2f}x")
     for config in dict.fromkeys(r["config"] for r in results):
         rs = [r for r in results if r["config"] == config]
         tok = rs[0]["tokens_per_step"]
