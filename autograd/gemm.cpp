@@ -9,6 +9,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -321,36 +322,66 @@ void gemm_serial(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, co
     }
 }
 
-// The blocked product on `threads` threads. C is cut into one rectangle per thread, a tm x tn grid,
-// and each thread runs gemm_serial on its own rectangle with its own pack buffers: threads never
-// write the same memory and never wait for each other until the end (a barrier per block would
-// stall the whole team whenever one thread loses its core on a shared machine).
-void gemm_blocked(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const real* A, int64_t lda,
-                  const real* B, int64_t ldb, real* C, int64_t ldc, bool accumulate, int threads) {
-    // Rectangles of m_step x n_step, whole tiles; pick the grid whose rectangle has the fewest tiles
-    // (ties go to more row splits).
-    auto m_step_for = [&](int64_t tm) { return ceil_div(ceil_div(M, tm), MR) * MR; };
-    auto n_step_for = [&](int64_t tn) { return ceil_div(ceil_div(N, tn), NR) * NR; };
-    int64_t tm = threads;
-    auto tiles = [&](int64_t t) { return m_step_for(t) * n_step_for(threads / t); };
-    for (int64_t t = threads; t >= 1; t--)
-        if (threads % t == 0 && tiles(t) < tiles(tm)) tm = t;
-    int64_t tn = threads / tm, m_step = m_step_for(tm), n_step = n_step_for(tn);
-    int64_t kc_max = even_block(K, KC, 1);
-    int64_t b_size = kc_max * std::min(NC, n_step);                           // (kc, nc) packed B
-    int64_t a_size = ceil_div(std::min(MC, m_step) * kc_max, 16) * 16;        // (mc, kc), 64-byte multiple
-    real* buf = t_pack.get(threads * (b_size + a_size));
-    if (threads == 1)   // no team at all: even an inactive parallel region costs a few hundred ns
-        return gemm_serial(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate, buf, buf + b_size);
+// The blocked product on several threads. C's rows are cut into blocks, about four per thread. Each
+// thread starts on its own contiguous share of the blocks, the rows the producer of A most likely
+// left in its cache (elementwise ops split rows the same way); a thread that finishes its share then
+// takes blocks not yet started from the others' shares. The two cores of a shared machine rarely
+// run at the same speed (measured here: one 10% behind the other for minutes at a time), and with
+// fixed shares the faster one would wait. Every thread packs the whole (K, nc) panel of op(B) it may
+// need, as many kc-deep blocks as fit kPanelBudget, before taking blocks. A C element gets the same
+// sums in the same order whichever thread computes it: the result is the same bits for any thread count.
+constexpr int64_t kPanelBudget = 1 << 20;   // floats of packed B per thread (4 MB, within L3)
+constexpr int kMaxShares = 64;              // beyond this many threads, shares are shared
 
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int64_t t = 0; t < threads; t++) {
-        int64_t m0 = (t / tn) * m_step, n0 = (t % tn) * n_step;
-        if (m0 >= M || n0 >= N) continue;
-        real* Bp = buf + t * (b_size + a_size);
-        gemm_serial(trans_a, trans_b, std::min(m_step, M - m0), std::min(n_step, N - n0), K,
-                    trans_a ? A + m0 : A + m0 * lda, lda, trans_b ? B + n0 * ldb : B + n0, ldb,
-                    C + m0 * ldc + n0, ldc, accumulate, Bp, Bp + b_size);
+void gemm_team(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const real* A, int64_t lda,
+               const real* B, int64_t ldb, real* C, int64_t ldc, bool accumulate, int threads) {
+    const int64_t kc_max = even_block(K, KC, 1);
+    // columns per panel, then how many kc blocks of that panel fit the budget together
+    const int64_t nc_max = std::min(ceil_div(N, NR) * NR, std::max(NR, kPanelBudget / kc_max / NR * NR));
+    const int64_t k_span = std::max(kc_max, kPanelBudget / nc_max / kc_max * kc_max);
+    // about four row blocks per thread, whole tiles, at most MC
+    const int64_t mc = std::min(MC, std::max(MR, ceil_div(ceil_div(M, 4 * int64_t(threads)), MR) * MR));
+    const int64_t row_blocks = ceil_div(M, mc);
+    const int64_t b_size = std::min(k_span, K) * nc_max;
+    const int64_t a_size = ceil_div(mc * kc_max, 16) * 16;
+    real* buf = t_pack.get(threads * (b_size + a_size));   // taken here: a failed allocation throws here
+    const int shares = std::min(threads, kMaxShares);
+    std::atomic<int64_t> next[kMaxShares];   // the next block not yet taken in each share
+    auto share_begin = [&](int v) { return row_blocks * v / shares; };
+
+#pragma omp parallel num_threads(threads)
+    {
+        const int me = omp_get_thread_num() % shares;
+        real* Bp = buf + omp_get_thread_num() * (b_size + a_size);
+        real* Ap = Bp + b_size;
+        for (int64_t jc = 0; jc < N; jc += nc_max) {
+            const int64_t nc = std::min(nc_max, N - jc);
+            for (int64_t ks = 0; ks < K; ks += k_span) {   // one panel: depths ks .. ks + k_span
+                const int64_t k_end = std::min(K, ks + k_span);
+                for (int64_t pc = ks; pc < k_end; pc += kc_max) {
+                    const int64_t kc = std::min(kc_max, K - pc);
+                    real* panel = Bp + (pc - ks) * nc_max;
+                    for (int64_t j = 0; j < nc; j += NR)
+                        pack_b_sliver(panel + j * kc, B, ldb, trans_b, pc, kc, jc + j, std::min(NR, nc - j));
+                }
+#pragma omp single
+                for (int v = 0; v < shares; v++) next[v] = share_begin(v);   // (single ends in a barrier)
+                for (int step = 0; step < shares; step++) {   // my share first, then the others'
+                    const int v = (me + step) % shares;
+                    const int64_t share_end = share_begin(v + 1);
+                    for (int64_t rb; (rb = next[v].fetch_add(1)) < share_end;) {
+                        const int64_t ic = rb * mc, m = std::min(mc, M - ic);
+                        for (int64_t pc = ks; pc < k_end; pc += kc_max) {
+                            const int64_t kc = std::min(kc_max, K - pc);
+                            pack_a(Ap, A, lda, trans_a, ic, m, pc, kc);
+                            macro_kernel(Ap, Bp + (pc - ks) * nc_max, m, nc, kc, C + ic * ldc + jc, ldc,
+                                         accumulate || pc > 0);
+                        }
+                    }
+                }
+#pragma omp barrier   // every block of this panel is done before the counters are reset
+            }
+        }
     }
 }
 
@@ -366,7 +397,13 @@ void gemm_any(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const
     int64_t work = M * N * K;
     if (work <= kSmallGemm) return gemm_small(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
     int threads = may_thread && work >= kParallelGemm ? omp_get_max_threads() : 1;
-    gemm_blocked(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate, threads);
+    if (threads > 1) return gemm_team(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate, threads);
+    // one thread: no team at all (even an inactive parallel region costs a few hundred ns)
+    int64_t kc_max = even_block(K, KC, 1);
+    int64_t b_size = kc_max * std::min(NC, ceil_div(N, NR) * NR);                      // (kc, nc) packed B
+    int64_t a_size = ceil_div(std::min(MC, ceil_div(M, MR) * MR) * kc_max, 16) * 16;   // (mc, kc)
+    real* buf = t_pack.get(b_size + a_size);
+    gemm_serial(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate, buf, buf + b_size);
 }
 
 }  // namespace

@@ -111,7 +111,7 @@ TEST(Gemm, MatchesNaiveAtOddAndRoundSizes) {
     const int64_t sizes[][3] = {{1, 1, 1},    {3, 5, 4},     {6, 6, 6},     {7, 13, 5},    {33, 65, 17},
                                 {64, 64, 64}, {100, 37, 129}, {6, 16, 300}, {5, 15, 257},  {145, 9, 2},
                                 {2, 200, 513}, {768, 128, 65}, {1, 70, 40}, {70, 1, 40},   {70, 40, 1},
-                                {150, 4100, 3}};
+                                {150, 4100, 3}, {50, 1100, 1100}, {13, 7500, 300}};
     for (const auto& s : sizes)
         for (bool ta : {false, true})
             for (bool tb : {false, true})
@@ -140,7 +140,10 @@ TEST(Gemm, EmptySumsAndEmptyOutputs) {
 
 TEST(Gemm, SameBitsForAnyThreadCount) {
     ThreadCount restore;
-    const int64_t sizes[][3] = {{768, 65, 128}, {300, 300, 300}, {129, 33, 517}, {128, 384, 768}, {5, 200, 300}, {200, 7, 300}};
+    // (M, N, K); the last two are wide and deep enough that the threaded kernel cuts op(B) into more
+    // than one packed panel: {50, 1100, 1100} in depth (two K spans), {13, 7500, 300} in width
+    const int64_t sizes[][3] = {{768, 65, 128}, {300, 300, 300}, {129, 33, 517}, {128, 384, 768}, {5, 200, 300},
+                                {200, 7, 300}, {50, 1100, 1100}, {13, 7500, 300}};
     for (const auto& s : sizes) {
         for (bool ta : {false, true}) {
             for (bool tb : {false, true}) {
