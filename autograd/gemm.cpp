@@ -348,6 +348,7 @@ void gemm_team(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, cons
     const int shares = std::min(threads, kMaxShares);
     std::atomic<int64_t> next[kMaxShares];   // the next block not yet taken in each share
     auto share_begin = [&](int v) { return row_blocks * v / shares; };
+    for (int v = 0; v < shares; v++) next[v] = share_begin(v);   // for the first panel (usually the only one)
 
 #pragma omp parallel num_threads(threads)
     {
@@ -364,8 +365,11 @@ void gemm_team(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, cons
                     for (int64_t j = 0; j < nc; j += NR)
                         pack_b_sliver(panel + j * kc, B, ldb, trans_b, pc, kc, jc + j, std::min(NR, nc - j));
                 }
+                if (jc > 0 || ks > 0) {   // a later panel: wait for every block of the last one, reset
+#pragma omp barrier
 #pragma omp single
-                for (int v = 0; v < shares; v++) next[v] = share_begin(v);   // (single ends in a barrier)
+                    for (int v = 0; v < shares; v++) next[v] = share_begin(v);   // (single ends in a barrier)
+                }
                 for (int step = 0; step < shares; step++) {   // my share first, then the others'
                     const int v = (me + step) % shares;
                     const int64_t share_end = share_begin(v + 1);
@@ -379,7 +383,6 @@ void gemm_team(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, cons
                         }
                     }
                 }
-#pragma omp barrier   // every block of this panel is done before the counters are reset
             }
         }
     }
