@@ -301,6 +301,40 @@ void gemm_small(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, con
     }
 }
 
+// A few rows of C from row-major A (the sampler's one-token products, x·Wᵀ): packing would copy all of
+// B to use each value fewer than MR times, so the rows are computed straight from B, as dot products
+// along K when B is stored (N, K) and as row updates along N when it is stored (K, N). Each element's
+// sum is in a fixed order on one thread, so the bits do not depend on the thread count.
+void gemm_rows(bool trans_b, int64_t M, int64_t N, int64_t K, const real* A, int64_t lda, const real* B,
+               int64_t ldb, real* C, int64_t ldc, bool accumulate, bool may_thread) {
+    constexpr int64_t kColumns = 64;   // columns per task
+    const int64_t tasks = ceil_div(N, kColumns);
+#pragma omp parallel for schedule(static) if (may_thread && M * N * K >= kParallelGemm)
+    for (int64_t t = 0; t < tasks; t++) {
+        const int64_t j0 = t * kColumns, j1 = std::min(N, j0 + kColumns);
+        for (int64_t i = 0; i < M; i++) {
+            const real* a = A + i * lda;
+            real* c = C + i * ldc;
+            if (trans_b) {
+                for (int64_t j = j0; j < j1; j++) {
+                    const real* b = B + j * ldb;
+                    real sum = 0;
+#pragma omp simd reduction(+ : sum)
+                    for (int64_t k = 0; k < K; k++) sum += a[k] * b[k];
+                    c[j] = accumulate ? c[j] + sum : sum;
+                }
+            } else {
+                if (!accumulate) std::fill(c + j0, c + j1, real(0));
+                for (int64_t k = 0; k < K; k++) {
+                    const real ak = a[k], *b = B + k * ldb;
+#pragma omp simd
+                    for (int64_t j = j0; j < j1; j++) c[j] += ak * b[j];
+                }
+            }
+        }
+    }
+}
+
 // The Goto loops on one thread: columns of B by NC, depth by kc, rows of A by MC. Bp holds (kc, NC)
 // of packed B, Ap (MC, kc) of packed A. kc depends on K alone, so the partial sums of a C element are
 // added in the same places however C was cut up between threads.
@@ -399,6 +433,7 @@ void gemm_any(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const
     }
     int64_t work = M * N * K;
     if (work <= kSmallGemm) return gemm_small(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+    if (M < MR && !trans_a) return gemm_rows(trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate, may_thread);
     int threads = may_thread && work >= kParallelGemm ? omp_get_max_threads() : 1;
     if (threads > 1) return gemm_team(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate, threads);
     // one thread: no team at all (even an inactive parallel region costs a few hundred ns)

@@ -107,11 +107,12 @@ TEST(Gemm, FastHandComputed) {
 }
 
 TEST(Gemm, MatchesNaiveAtOddAndRoundSizes) {
-    // M, N, K: tiny ones take the plain loop, the rest the packed kernel with every kind of edge
+    // M, N, K: tiny ones take the plain loop, fewer than 6 rows the row kernel, the rest the packed
+    // kernel with every kind of edge
     const int64_t sizes[][3] = {{1, 1, 1},    {3, 5, 4},     {6, 6, 6},     {7, 13, 5},    {33, 65, 17},
                                 {64, 64, 64}, {100, 37, 129}, {6, 16, 300}, {5, 15, 257},  {145, 9, 2},
                                 {2, 200, 513}, {768, 128, 65}, {1, 70, 40}, {70, 1, 40},   {70, 40, 1},
-                                {150, 4100, 3}, {50, 1100, 1100}, {13, 7500, 300}};
+                                {150, 4100, 3}, {50, 1100, 1100}, {13, 7500, 300}, {1, 700, 500}, {4, 300, 300}};
     for (const auto& s : sizes)
         for (bool ta : {false, true})
             for (bool tb : {false, true})
