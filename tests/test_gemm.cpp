@@ -141,10 +141,10 @@ TEST(Gemm, EmptySumsAndEmptyOutputs) {
 
 TEST(Gemm, SameBitsForAnyThreadCount) {
     ThreadCount restore;
-    // (M, N, K); the last two are wide and deep enough that the threaded kernel cuts op(B) into more
-    // than one packed panel: {50, 1100, 1100} in depth (two K spans), {13, 7500, 300} in width
+    // (M, N, K). With N > M the threads split C by columns, otherwise they share row blocks; {600, 600,
+    // 1800} is deep enough that the row-block kernel packs op(B) in two spans of K
     const int64_t sizes[][3] = {{768, 65, 128}, {300, 300, 300}, {129, 33, 517}, {128, 384, 768}, {5, 200, 300},
-                                {200, 7, 300}, {50, 1100, 1100}, {13, 7500, 300}};
+                                {200, 7, 300}, {50, 1100, 1100}, {13, 7500, 300}, {600, 600, 1800}};
     for (const auto& s : sizes) {
         for (bool ta : {false, true}) {
             for (bool tb : {false, true}) {
