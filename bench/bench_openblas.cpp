@@ -1,10 +1,11 @@
 // gradschool's GEMM against OpenBLAS's cblas_sgemm: the same shapes, the same layouts, the same thread
-// count, in one run. A comparison only: gradschool never links OpenBLAS, and this program is built by
+// count, timed in alternating rounds. A comparison only: gradschool never links OpenBLAS, and this program is built by
 // `make bench-openblas` alone, when libopenblas-dev is installed.
 //   make bench-openblas                 # builds this, runs it, prints the ratio table (bench/compare_openblas)
+//   build/bench/bench_openblas --benchmark_filter='openblas:1'   # one library alone
 //
-// Each (shape, layout, threads) is timed for both libraries, with repetitions run in random order
-// (--benchmark_enable_random_interleaving), so a slow minute on a shared machine hits both.
+// Each (shape, layout, threads) is timed for both libraries; bench/compare_openblas runs the two
+// libraries' benchmarks in separate processes, alternating, in rounds, and compares medians.
 // Layouts are the three a linear layer needs (W stored (out, in)): NT for the forward, NN for the
 // input's gradient, TN for the weight's.
 #include <benchmark/benchmark.h>
