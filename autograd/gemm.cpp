@@ -425,7 +425,8 @@ void gemm_team(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, cons
 // gemm_team packs all of op(B) on every thread, which is cheap while B is the smaller operand. When it
 // is the bigger one (N > M: a weight gradient dW = dyᵀ·x with few output rows and a wide x), C is cut
 // by columns instead, one block of whole slivers per thread, and each thread runs the serial algorithm
-// on its block: it packs only its own columns of B, and all of the smaller A.
+// on its block: it packs only its own columns of B, and all of the smaller A. With one thread this is
+// gemm_serial on all of C.
 void gemm_columns(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const real* A, int64_t lda,
                   const real* B, int64_t ldb, real* C, int64_t ldc, bool accumulate, int threads) {
     const int64_t n_step = ceil_div(ceil_div(N, threads), NR) * NR;
@@ -433,6 +434,8 @@ void gemm_columns(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, c
     const int64_t b_size = kc_max * std::min(NC, n_step);                               // (kc, nc) packed B
     const int64_t a_size = ceil_div(std::min(MC, ceil_div(M, MR) * MR) * kc_max, 16) * 16;   // (mc, kc)
     real* buf = t_pack.get(threads * (b_size + a_size));
+    if (threads == 1)   // no team at all: even an inactive parallel region costs a few hundred ns
+        return gemm_serial(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate, buf, buf + b_size);
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int t = 0; t < threads; t++) {
         const int64_t n0 = t * n_step;
@@ -456,14 +459,8 @@ void gemm_any(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const
     if (work <= kSmallGemm) return gemm_small(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
     if (M < MR && !trans_a) return gemm_rows(trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate, may_thread);
     int threads = may_thread && work >= kParallelGemm ? omp_get_max_threads() : 1;
-    if (threads > 1 && N > M) return gemm_columns(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate, threads);
-    if (threads > 1) return gemm_team(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate, threads);
-    // one thread: no team at all (even an inactive parallel region costs a few hundred ns)
-    int64_t kc_max = even_block(K, KC, 1);
-    int64_t b_size = kc_max * std::min(NC, ceil_div(N, NR) * NR);                      // (kc, nc) packed B
-    int64_t a_size = ceil_div(std::min(MC, ceil_div(M, MR) * MR) * kc_max, 16) * 16;   // (mc, kc)
-    real* buf = t_pack.get(b_size + a_size);
-    gemm_serial(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate, buf, buf + b_size);
+    if (threads > 1 && N <= M) return gemm_team(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate, threads);
+    gemm_columns(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, accumulate, threads);
 }
 
 }  // namespace
