@@ -25,7 +25,7 @@ ifeq ($(filter -j%,$(MAKEFLAGS)),)
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
 endif
 
-LIB_SRCS   := $(wildcard autograd/*.cpp nn/*.cpp gpt/*.cpp)
+LIB_SRCS   := $(wildcard autograd/*.cpp nn/*.cpp nn/io/*.cpp gpt/*.cpp)
 LIB_SRCS   := $(filter-out gpt/main.cpp,$(LIB_SRCS))
 TEST_SRCS  := $(wildcard tests/test_*.cpp)
 GRAD_SRCS  := $(wildcard tests/grad/test_*.cpp)

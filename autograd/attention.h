@@ -2,7 +2,7 @@
 // heads' outputs side by side. Per head h, with hs = C / NH:
 //   y_h = softmax(q_h k_hᵀ / sqrt(hs) + causal mask) v_h
 // It does what nanoGPT's split / view / transpose / matmul / masked_fill / softmax / matmul chain does
-// (nn/transformer.cpp keeps that chain for dropout), in one pass that skips the masked half.
+// (gpt/model.cpp keeps that chain for dropout), in one pass that skips the masked half.
 // Not here: dropout on the attention weights, the q,k,v and output projections (nn::Linear).
 #pragma once
 #include "autograd/tensor.h"

@@ -23,6 +23,7 @@
 #include "gpt/model.h"
 
 using namespace gs;
+using namespace gs::gpt;
 
 namespace {
 

@@ -24,6 +24,7 @@
 #include "nn/schedule.h"
 
 using namespace gs;
+using namespace gs::gpt;
 
 namespace {
 

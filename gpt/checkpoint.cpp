@@ -4,9 +4,9 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "nn/safetensors.h"
+#include "nn/io/safetensors.h"
 
-namespace gs {
+namespace gs::gpt {
 
 namespace {
 
@@ -78,7 +78,7 @@ std::string tensors_crc32(const std::vector<std::pair<std::string, Tensor>>& ten
 }
 
 // Files written by gradschool carry "crc32"; a file without it (written by other tools) is not checked.
-void check_crc(const SafetensorsFile& f, const std::string& path) {
+void check_crc(const io::SafetensorsFile& f, const std::string& path) {
     auto it = f.metadata.find("crc32");
     if (it == f.metadata.end()) return;
     std::string got = tensors_crc32(f.tensors);
@@ -140,11 +140,11 @@ void save_model(const std::string& path, const GPT& model, const CharTokenizer& 
     nn::NamedTensors tensors = model.named_parameters();
     Metadata m = with_header("gpt-model", model, tok, extra);
     m["crc32"] = tensors_crc32(tensors);
-    save_safetensors(path, tensors, m);
+    io::save_safetensors(path, tensors, m);
 }
 
 LoadedModel load_model(const std::string& path) {
-    SafetensorsFile f = load_safetensors(path);
+    io::SafetensorsFile f = io::load_safetensors(path);
     check_kind(f.metadata, "gpt-model", path);
     check_crc(f, path);
     GPTConfig cfg = config_from_metadata(f.metadata, path);
@@ -175,7 +175,7 @@ LoadedModel load_model(const std::string& path) {
     if (shapes.count("transformer.h." + std::to_string(cfg.n_layer) + ".ln_1.weight"))
         bad_file(path, "holds more layers than n_layer = " + std::to_string(cfg.n_layer));
     auto model = std::make_unique<GPT>(cfg, 0);
-    load_into(path, model->named_parameters());   // checks names and shapes, copies only if all match
+    io::load_into(path, model->named_parameters());   // checks names and shapes, copies only if all match
     return LoadedModel{std::move(model), std::move(tok), f.metadata};
 }
 
@@ -193,13 +193,13 @@ void save_train_state(const std::string& path, const GPT& model, const CharToken
     m["data_rng"] = rng_to_string(st.data_rng);
     m["dropout_rng"] = rng_to_string(st.dropout_rng);
     m["crc32"] = tensors_crc32(tensors);
-    save_safetensors(path, tensors, m);
+    io::save_safetensors(path, tensors, m);
 }
 
 // cppcheck-suppress constParameter ; the weights are loaded into model's tensors, through their handles
 TrainState load_train_state(const std::string& path, GPT& model, const CharTokenizer& tok, nn::Optimizer& opt,
                             Metadata* metadata) {
-    SafetensorsFile f = load_safetensors(path);
+    io::SafetensorsFile f = io::load_safetensors(path);
     const Metadata& m = f.metadata;
     check_kind(m, "gpt-train-state", path);
     check_crc(f, path);
@@ -219,10 +219,10 @@ TrainState load_train_state(const std::string& path, GPT& model, const CharToken
     std::vector<std::pair<std::string, Tensor>> targets;
     for (auto& [name, t] : model.named_parameters()) targets.push_back({"model." + name, t});
     for (auto& [name, t] : opt.state_tensors()) targets.push_back({"optim." + name, t});
-    load_into(path, targets);
+    io::load_into(path, targets);
     opt.set_step_count(optim_step);
     if (metadata) *metadata = m;
     return st;
 }
 
-}  // namespace gs
+}  // namespace gs::gpt

@@ -14,7 +14,7 @@
 #include "gpt/tokenizer.h"
 #include "nn/optim.h"
 
-namespace gs {
+namespace gs::gpt {
 
 using Metadata = std::map<std::string, std::string>;
 
@@ -52,4 +52,4 @@ TrainState load_train_state(const std::string& path, GPT& model, const CharToken
 Metadata config_metadata(const GPTConfig& cfg);
 GPTConfig config_from_metadata(const Metadata& m, const std::string& path);
 
-}  // namespace gs
+}  // namespace gs::gpt

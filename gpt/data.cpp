@@ -9,8 +9,9 @@
 #include <stdexcept>
 
 #include "autograd/check.h"
+#include "nn/io/utf8.h"
 
-namespace gs {
+namespace gs::gpt {
 
 std::string read_text_file(const std::string& path) {
     namespace fs = std::filesystem;
@@ -29,7 +30,7 @@ std::string read_text_file(const std::string& path) {
 
     // a bad file is a runtime_error, so rethrow the decoder's message (it already names the path)
     try {
-        decode_utf8(bytes, path);
+        io::decode_utf8(bytes, path);
     } catch (const std::invalid_argument& e) {
         throw std::runtime_error(e.what());
     }
@@ -101,4 +102,4 @@ std::vector<Batch> sequential_windows(const std::vector<int32_t>& tokens, int T,
     return batches;
 }
 
-}  // namespace gs
+}  // namespace gs::gpt

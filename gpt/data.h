@@ -17,7 +17,7 @@
 #include "autograd/rng.h"
 #include "gpt/tokenizer.h"
 
-namespace gs {
+namespace gs::gpt {
 
 // The whole file as bytes. Throws std::runtime_error naming the path if it is missing, a directory,
 // unreadable or empty, or not valid UTF-8 (with the byte offset, see decode_utf8).
@@ -59,4 +59,4 @@ struct Dataset {
 // (shape [W % B, T]) when W is not a multiple of B. Throws std::invalid_argument if N < T + 1.
 std::vector<Batch> sequential_windows(const std::vector<int32_t>& tokens, int T, int B);
 
-}  // namespace gs
+}  // namespace gs::gpt

@@ -1,11 +1,18 @@
-// The GPT forward pass. See model.h for the layout.
+// The GPT, bottom-up: MLP, CausalSelfAttention, Block, the GPT. See model.h for the layout.
 #include "gpt/model.h"
 
+#include <cmath>
+#include <limits>
+
+#include "autograd/attention.h"
 #include "autograd/elementwise.h"
 #include "autograd/linear.h"
+#include "autograd/mask.h"
+#include "autograd/matmul.h"
+#include "autograd/shape.h"
 #include "autograd/softmax.h"
 
-namespace gs {
+namespace gs::gpt {
 
 const GPTConfig& GPTConfig::validated() const {
     check(n_layer >= 1, "GPTConfig", "n_layer must be >= 1, got ", n_layer);
@@ -18,8 +25,71 @@ const GPTConfig& GPTConfig::validated() const {
     return *this;
 }
 
-static nn::BlockConfig block_config(const GPTConfig& c) {
-    return {c.n_embd, c.n_head, c.n_layer, c.dropout, c.bias};
+// Residual output projections (the c_proj layers) start with std 0.02 / sqrt(2 * n_layer): each block
+// adds two residual branches, and this keeps the residual stream's variance from growing with depth
+// (GPT-2 paper, section 2.3).
+namespace {
+real residual_std(const GPTConfig& cfg) { return real(0.02 / std::sqrt(2.0 * double(cfg.n_layer))); }
+}  // namespace
+
+MLP::MLP(const GPTConfig& cfg, Rng& init_rng, Rng& dropout_rng)
+    : c_fc(cfg.n_embd, 4 * cfg.n_embd, cfg.bias, init_rng),
+      c_proj(4 * cfg.n_embd, cfg.n_embd, cfg.bias, init_rng, residual_std(cfg)),
+      dropout(cfg.dropout, dropout_rng) {
+    register_module("c_fc", c_fc);
+    register_module("c_proj", c_proj);
+    register_module("dropout", dropout);
+}
+
+Tensor MLP::forward(const Tensor& x) const { return dropout.forward(c_proj.forward(gelu(c_fc.forward(x)))); }
+
+CausalSelfAttention::CausalSelfAttention(const GPTConfig& cfg, Rng& init_rng, Rng& dropout_rng)
+    : c_attn(cfg.n_embd, 3 * cfg.n_embd, cfg.bias, init_rng),
+      c_proj(cfg.n_embd, cfg.n_embd, cfg.bias, init_rng, residual_std(cfg)),
+      attn_dropout(cfg.dropout, dropout_rng),
+      resid_dropout(cfg.dropout, dropout_rng),
+      n_head(cfg.n_head) {
+    check(cfg.n_head > 0 && cfg.n_embd % cfg.n_head == 0, "CausalSelfAttention", "n_embd ", cfg.n_embd,
+          " is not divisible by n_head ", cfg.n_head);
+    register_module("c_attn", c_attn);
+    register_module("c_proj", c_proj);
+    register_module("attn_dropout", attn_dropout);
+    register_module("resid_dropout", resid_dropout);
+}
+
+Tensor CausalSelfAttention::forward(const Tensor& x) const {
+    check(x.dim() == 3, "CausalSelfAttention", "expects (B, T, C), got ", x.shape());
+    int64_t B = x.size(0), T = x.size(1), C = x.size(2), NH = n_head, hs = C / NH;
+    Tensor qkv_all = c_attn.forward(x);   // (B, T, 3C)
+    // Dropout on the weights needs them as a (B, NH, T, T) tensor of their own. Without it (p == 0, or
+    // eval mode, where dropout is the identity and draws nothing) the fused op computes the same formula
+    // as the lines below in one pass and skips the masked half of the scores.
+    if (attn_dropout.p == 0 || !attn_dropout.training())
+        return resid_dropout.forward(c_proj.forward(causal_attention(qkv_all, NH)));
+    std::vector<Tensor> qkv = split(qkv_all, C, 2);   // 3 x (B, T, C)
+    auto heads = [&](const Tensor& t) { return transpose(reshape(t, {B, T, NH, hs}), 1, 2); };
+    Tensor q = heads(qkv[0]), k = heads(qkv[1]), v = heads(qkv[2]);                  // (B, NH, T, hs)
+    // scaled so the scores' variance does not grow with hs, which would saturate the softmax
+    Tensor att = matmul(q, transpose(k, 2, 3)) * real(1.0 / std::sqrt(double(hs)));  // (B, NH, T, T)
+    att = masked_fill(att, causal_mask(T), -std::numeric_limits<real>::infinity());   // no peeking ahead
+    att = attn_dropout.forward(softmax(att, 3));
+    Tensor y = matmul(att, v);                                                         // (B, NH, T, hs)
+    y = reshape(transpose(y, 1, 2), {B, T, C});                                        // heads side by side
+    return resid_dropout.forward(c_proj.forward(y));
+}
+
+Block::Block(const GPTConfig& cfg, Rng& init_rng, Rng& dropout_rng)
+    : ln_1(cfg.n_embd, cfg.bias), attn(cfg, init_rng, dropout_rng), ln_2(cfg.n_embd, cfg.bias),
+      mlp(cfg, init_rng, dropout_rng) {
+    register_module("ln_1", ln_1);
+    register_module("attn", attn);
+    register_module("ln_2", ln_2);
+    register_module("mlp", mlp);
+}
+
+Tensor Block::forward(const Tensor& x) const {
+    Tensor h = x + attn.forward(ln_1.forward(x));
+    return h + mlp.forward(ln_2.forward(h));
 }
 
 Transformer::Transformer(const GPTConfig& cfg, Rng& init_rng, Rng& dropout_rng)
@@ -30,9 +100,8 @@ Transformer::Transformer(const GPTConfig& cfg, Rng& init_rng, Rng& dropout_rng)
     register_module("wte", wte);
     register_module("wpe", wpe);
     register_module("drop", drop);
-    nn::BlockConfig bc = block_config(cfg);
     for (int64_t i = 0; i < cfg.n_layer; i++) {
-        h.push_back(std::make_unique<nn::Block>(bc, init_rng, dropout_rng));
+        h.push_back(std::make_unique<Block>(cfg, init_rng, dropout_rng));
         register_module("h." + std::to_string(i), *h.back());
     }
     register_module("ln_f", ln_f);
@@ -70,4 +139,4 @@ GPTOutput GPT::forward(const Indices& idx, const Indices& targets) const {
     return {logits, cross_entropy(logits, targets)};
 }
 
-}  // namespace gs
+}  // namespace gs::gpt

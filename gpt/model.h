@@ -1,20 +1,21 @@
-// GPT: a decoder-only transformer language model, laid out as nanoGPT lays it out, so that parameter
-// names ("transformer.h.0.attn.c_attn.weight") line up with PyTorch code written the same way.
+// The GPT, bottom-up in one file as nanoGPT's model.py is: MLP, CausalSelfAttention, Block, then the
+// GPT itself. A decoder-only transformer language model:
 //
 //   idx (B, T) -> wte(idx) + wpe(0..T-1) -> dropout -> n_layer pre-LN Blocks -> ln_f -> logits (B, T, V)
+//   Block:  x = x + attn(ln_1(x));  x = x + mlp(ln_2(x))
 //
-// The output projection (lm_head) is tied to the token embedding wte: logits = x · wteᵀ. Tying saves
-// V*C parameters and makes the input and output views of a token the same vector (Press & Wolf 2017).
-// It is stored once, as transformer.wte.weight.
+// Parameter names follow nanoGPT and GPT-2 ("transformer.h.0.attn.c_attn.weight"), so the weights line
+// up with PyTorch code written the same way. The generic layers (Linear, Embedding, LayerNorm, Dropout)
+// are in nn/layers.h; the math of every op is in autograd/.
 #pragma once
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "autograd/indices.h"
-#include "nn/transformer.h"
+#include "nn/layers.h"
 
-namespace gs {
+namespace gs::gpt {
 
 struct GPTConfig {
     int64_t n_layer = 4;
@@ -27,12 +28,40 @@ struct GPTConfig {
     const GPTConfig& validated() const;   // itself, or throws std::invalid_argument naming the bad field
 };
 
+// x -> Linear(C, 4C) -> GELU -> Linear(4C, C) -> dropout
+struct MLP : nn::Module {
+    nn::Linear c_fc, c_proj;
+    nn::Dropout dropout;
+    MLP(const GPTConfig& cfg, Rng& init_rng, Rng& dropout_rng);
+    Tensor forward(const Tensor& x) const;   // (B, T, C) -> (B, T, C)
+};
+
+// Multi-head causal self-attention with a fused q,k,v projection:
+//   q, k, v = split(x · Wqkvᵀ);  per head: softmax(q kᵀ / sqrt(hs) + causal mask) v;  concat heads; c_proj
+struct CausalSelfAttention : nn::Module {
+    nn::Linear c_attn;     // C -> 3C
+    nn::Linear c_proj;     // C -> C
+    nn::Dropout attn_dropout, resid_dropout;
+    int64_t n_head;
+    CausalSelfAttention(const GPTConfig& cfg, Rng& init_rng, Rng& dropout_rng);
+    Tensor forward(const Tensor& x) const;   // (B, T, C) -> (B, T, C)
+};
+
+struct Block : nn::Module {
+    nn::LayerNorm ln_1;
+    CausalSelfAttention attn;
+    nn::LayerNorm ln_2;
+    MLP mlp;
+    Block(const GPTConfig& cfg, Rng& init_rng, Rng& dropout_rng);
+    Tensor forward(const Tensor& x) const;   // (B, T, C) -> (B, T, C)
+};
+
 // nanoGPT nests the trunk under `transformer`; this module exists only to carry that name.
 struct Transformer : nn::Module {
     nn::Embedding wte;   // (V, C)
     nn::Embedding wpe;   // (block_size, C)
     nn::Dropout drop;
-    std::vector<std::unique_ptr<nn::Block>> h;
+    std::vector<std::unique_ptr<Block>> h;
     nn::LayerNorm ln_f;
     Transformer(const GPTConfig& cfg, Rng& init_rng, Rng& dropout_rng);
 };
@@ -42,6 +71,9 @@ struct GPTOutput {
     Tensor loss;     // 0-d mean cross-entropy, undefined without targets
 };
 
+// The output projection (lm_head) is tied to the token embedding wte: logits = x · wteᵀ. Tying saves
+// V*C parameters and makes the input and output views of a token the same vector (Press & Wolf 2017).
+// It is stored once, as transformer.wte.weight.
 class GPT : public nn::Module {
 public:
     GPTConfig config;
@@ -59,4 +91,4 @@ public:
     Tensor head(const Tensor& h) const;                          // (B, T, C) -> logits (B, T, V)
 };
 
-}  // namespace gs
+}  // namespace gs::gpt

@@ -9,9 +9,9 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "nn/atomic_file.h"
+#include "nn/io/atomic_file.h"
 
-namespace gs {
+namespace gs::gpt {
 
 namespace {
 
@@ -37,8 +37,8 @@ void write_run_log(const std::string& dir, const RunLog& log) {
         csv += r.second ? num(r.second->train) + "," + num(r.second->val) : ",";
         csv += "\n";
     }
-    write_file_atomic(dir + "/log.csv", csv, "gpt train");
-    write_file_atomic(dir + "/loss.svg", loss_svg(log), "gpt train");
+    io::write_file_atomic(dir + "/log.csv", csv, "gpt train");
+    io::write_file_atomic(dir + "/loss.svg", loss_svg(log), "gpt train");
 }
 
 RunLog read_run_log(const std::string& csv_path, int64_t resume_iter) {
@@ -121,4 +121,4 @@ std::string loss_svg(const RunLog& log) {
     return o.str();
 }
 
-}  // namespace gs
+}  // namespace gs::gpt

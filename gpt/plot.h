@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace gs {
+namespace gs::gpt {
 
 struct StepRow {
     int64_t iter;
@@ -31,4 +31,4 @@ RunLog read_run_log(const std::string& csv_path, int64_t resume_iter);
 
 std::string loss_svg(const RunLog& log);
 
-}  // namespace gs
+}  // namespace gs::gpt

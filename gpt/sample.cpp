@@ -11,7 +11,7 @@
 #include "autograd/elementwise.h"
 #include "autograd/shape.h"
 
-namespace gs {
+namespace gs::gpt {
 
 namespace {
 
@@ -151,7 +151,7 @@ std::vector<real> KVCache::forward(const GPT& model, const std::vector<int32_t>&
     Tensor x = tr.drop.forward(tr.wte.forward(Indices({1, Tn}, new_tokens)) +
                                tr.wpe.forward(Indices({Tn}, positions)));   // (1, Tn, C)
     for (int64_t l = 0; l < L_; l++) {
-        const nn::Block& b = *tr.h[size_t(l)];
+        const Block& b = *tr.h[size_t(l)];
         Tensor qkv = b.attn.c_attn.forward(b.ln_1.forward(x));   // (1, Tn, 3C)
         real* kc = k_.data() + l * NH_ * T_ * hs_;                 // (NH, T, hs)
         real* vc = v_.data() + l * NH_ * T_ * hs_;                 // (NH, T, hs)
@@ -215,4 +215,4 @@ std::vector<int32_t> generate(const GPT& model, std::vector<int32_t> prompt, int
     return out;
 }
 
-}  // namespace gs
+}  // namespace gs::gpt

@@ -15,7 +15,7 @@
 
 #include "gpt/model.h"
 
-namespace gs {
+namespace gs::gpt {
 
 struct SampleOptions {
     real temperature = 1;   // logits are divided by it; 0 = greedy (argmax)
@@ -82,4 +82,4 @@ std::vector<real> next_logits(const GPT& model, const std::vector<int32_t>& cont
 std::vector<int32_t> generate(const GPT& model, std::vector<int32_t> prompt, int64_t n_tokens, const SampleOptions& opt,
                               Rng& rng, bool use_kv_cache, const std::function<void(int32_t)>& on_token = {});
 
-}  // namespace gs
+}  // namespace gs::gpt

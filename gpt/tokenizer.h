@@ -1,5 +1,5 @@
 // The GPT's character tokenizer: one token per Unicode code point (not per byte), so "é" or "中" is
-// one token, as in nanoGPT's shakespeare_char. Also the strict UTF-8 decoder it rests on.
+// one token, as in nanoGPT's shakespeare_char. It decodes with the strict codec of nn/io/utf8.h.
 //
 //   CharTokenizer tok = CharTokenizer::from_text(text);   // vocabulary: the distinct characters, sorted
 //   std::vector<int32_t> ids = tok.encode("To be");       // one id per character
@@ -12,21 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace gs {
-
-// The code points of a UTF-8 string. Strict: overlong encodings, surrogates (U+D800..U+DFFF), code
-// points above U+10FFFF, truncated sequences and stray continuation bytes all throw
-// std::invalid_argument, e.g.
-//   "tinyshakespeare.txt: invalid UTF-8 at byte offset 1234 (0xC3 0x28): expected a continuation byte"
-// `what` names the source (a file name, "prompt"). The offset is that of the sequence's first byte;
-// the bytes shown run from there to the first byte that made it invalid.
-std::vector<uint32_t> decode_utf8(const std::string& bytes, const std::string& what);
-
-// The UTF-8 bytes of one code point; throws std::invalid_argument for a surrogate or cp > U+10FFFF.
-std::string encode_utf8(uint32_t cp);
-
-// "'a' (U+0061)", "'\n' (U+000A)", "U+0007": a character as error messages show it.
-std::string describe_char(uint32_t cp);
+namespace gs::gpt {
 
 class CharTokenizer {
 public:
@@ -60,4 +46,4 @@ private:
     std::vector<int32_t> ascii_;    // (128,) id of each ASCII character or -1: the common case, one load
 };
 
-}  // namespace gs
+}  // namespace gs::gpt

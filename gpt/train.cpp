@@ -19,12 +19,12 @@
 #include "gpt/checkpoint.h"
 #include "gpt/data.h"
 #include "gpt/plot.h"
-#include "nn/atomic_file.h"
+#include "nn/io/atomic_file.h"
 #include "nn/clip.h"
 #include "nn/optim.h"
 #include "nn/schedule.h"
 
-namespace gs {
+namespace gs::gpt {
 
 std::atomic<bool> g_stop_training{false};
 
@@ -234,4 +234,4 @@ TrainResult train(const TrainOptions& opt_in) {
     return res;
 }
 
-}  // namespace gs
+}  // namespace gs::gpt

@@ -13,7 +13,7 @@
 
 #include "gpt/model.h"
 
-namespace gs {
+namespace gs::gpt {
 
 struct TrainOptions {
     std::string data;              // UTF-8 text file
@@ -53,4 +53,4 @@ extern std::atomic<bool> g_stop_training;
 // Throws std::runtime_error for a numerical fault (NaN/inf), bad files and the like.
 TrainResult train(const TrainOptions& opt);
 
-}  // namespace gs
+}  // namespace gs::gpt

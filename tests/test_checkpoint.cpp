@@ -8,9 +8,11 @@
 #include <fstream>
 
 #include "gpt/checkpoint.h"
-#include "nn/safetensors.h"
+#include "nn/io/safetensors.h"
 
 using namespace gs;
+using namespace gs::gpt;
+using namespace gs::io;
 
 namespace {
 

@@ -24,7 +24,7 @@
 #include <sstream>
 #include <thread>
 
-#include "nn/safetensors.h"
+#include "nn/io/safetensors.h"
 
 namespace {
 
@@ -225,7 +225,7 @@ protected:
         if (!exists(out + "/state.safetensors")) return -1;
         int64_t iter = -1;
         try {
-            gs::SafetensorsFile f = gs::load_safetensors(out + "/state.safetensors");
+            gs::io::SafetensorsFile f = gs::io::load_safetensors(out + "/state.safetensors");
             EXPECT_EQ(f.metadata["format"], "gpt-train-state");
             iter = std::stoll(f.metadata.at("iter"));
         } catch (const std::exception& e) {

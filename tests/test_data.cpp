@@ -16,11 +16,11 @@
 #include "gpt/data.h"
 
 namespace fs = std::filesystem;
-using gs::Batch;
-using gs::CharTokenizer;
-using gs::Dataset;
+using gs::gpt::Batch;
+using gs::gpt::CharTokenizer;
+using gs::gpt::Dataset;
 using gs::Rng;
-using gs::Split;
+using gs::gpt::Split;
 
 namespace {
 
@@ -70,30 +70,30 @@ bool same(const Batch& a, const Batch& b) {
 
 TEST_F(DataFiles, ReadTextFileReturnsTheBytes) {
     const std::string text = "To be, or not to be\n\xE4\xB8\xAD\n";
-    EXPECT_EQ(gs::read_text_file(write("ok.txt", text)), text);
+    EXPECT_EQ(gs::gpt::read_text_file(write("ok.txt", text)), text);
 }
 
 TEST_F(DataFiles, ReadTextFileMissing) {
     std::string path = (dir / "nope.txt").string();
-    std::string msg = error_of<std::runtime_error>([&] { gs::read_text_file(path); });
+    std::string msg = error_of<std::runtime_error>([&] { gs::gpt::read_text_file(path); });
     EXPECT_EQ(msg, path + ": no such file");
 }
 
 TEST_F(DataFiles, ReadTextFileDirectory) {
-    std::string msg = error_of<std::runtime_error>([&] { gs::read_text_file(dir.string()); });
+    std::string msg = error_of<std::runtime_error>([&] { gs::gpt::read_text_file(dir.string()); });
     EXPECT_EQ(msg, dir.string() + ": is a directory, not a text file");
 }
 
 TEST_F(DataFiles, ReadTextFileEmpty) {
     std::string path = write("empty.txt", "");
-    std::string msg = error_of<std::runtime_error>([&] { gs::read_text_file(path); });
+    std::string msg = error_of<std::runtime_error>([&] { gs::gpt::read_text_file(path); });
     EXPECT_EQ(msg, path + ": file is empty");
 }
 
 TEST_F(DataFiles, ReadTextFileInvalidUtf8GivesTheOffset) {
     // a Latin-1 'é' (one byte 0xE9) after "caf": E9 starts a 3-byte sequence, and '!' is no continuation
     std::string path = write("latin1.txt", "caf\xE9!");
-    std::string msg = error_of<std::runtime_error>([&] { gs::read_text_file(path); });
+    std::string msg = error_of<std::runtime_error>([&] { gs::gpt::read_text_file(path); });
     EXPECT_EQ(msg, path + ": invalid UTF-8 at byte offset 3 (0xE9 0x21): expected a continuation byte");
 }
 
@@ -101,7 +101,7 @@ TEST_F(DataFiles, ReadTextFileUnreadable) {
     std::string path = write("locked.txt", "secret");
     fs::permissions(path, fs::perms::none);
     if (std::ifstream(path).good()) GTEST_SKIP() << "running as root: a mode-000 file is still readable";
-    std::string msg = error_of<std::runtime_error>([&] { gs::read_text_file(path); });
+    std::string msg = error_of<std::runtime_error>([&] { gs::gpt::read_text_file(path); });
     EXPECT_NE(msg.find(path + ": cannot open for reading"), std::string::npos) << msg;
 }
 
@@ -206,7 +206,7 @@ TEST(Data, EvalBatchesAreFixedBySeed) {
 // N = 11 tokens 0..10, T = 3: W = (11 - 1) / 3 = 3 windows with x starting at 0, 3, 6; target 10 is the
 // tail ((11 - 1) % 3 = 1 target) and is dropped. B = 2: one [2, 3] batch, then one [1, 3] batch.
 TEST(Data, SequentialWindowsTileTheTokens) {
-    std::vector<Batch> bs = gs::sequential_windows(iota_tokens(11), 3, 2);
+    std::vector<Batch> bs = gs::gpt::sequential_windows(iota_tokens(11), 3, 2);
     ASSERT_EQ(bs.size(), 2u);
     EXPECT_EQ(bs[0].x.shape, (gs::Shape{2, 3}));
     EXPECT_EQ(bs[0].x.data, (std::vector<int32_t>{0, 1, 2, 3, 4, 5}));
@@ -219,15 +219,15 @@ TEST(Data, SequentialWindowsTileTheTokens) {
 // N = 7, T = 3: (7 - 1) / 3 = 2 windows and no tail, so every token after the first is a target once.
 // N = 9, T = 3 also gives 2 windows: a window needs T+1 tokens, so the count is (N - 1) / T, not N / T.
 TEST(Data, SequentialWindowsExactFitAndTooShort) {
-    std::vector<Batch> bs = gs::sequential_windows(iota_tokens(7), 3, 4);
+    std::vector<Batch> bs = gs::gpt::sequential_windows(iota_tokens(7), 3, 4);
     ASSERT_EQ(bs.size(), 1u);
     EXPECT_EQ(bs[0].y.data, (std::vector<int32_t>{1, 2, 3, 4, 5, 6}));
     // N = 9, T = 3: (9 - 1) / 3 = 2 windows, not 9 / 3 = 3 (a third would need token 9); targets 7, 8 dropped
-    bs = gs::sequential_windows(iota_tokens(9), 3, 4);
+    bs = gs::gpt::sequential_windows(iota_tokens(9), 3, 4);
     ASSERT_EQ(bs.size(), 1u);
     EXPECT_EQ(bs[0].y.shape, (gs::Shape{2, 3}));
     EXPECT_EQ(bs[0].y.data, (std::vector<int32_t>{1, 2, 3, 4, 5, 6}));
-    std::string msg = error_of<std::invalid_argument>([] { gs::sequential_windows(iota_tokens(3), 3, 1); });
+    std::string msg = error_of<std::invalid_argument>([] { gs::gpt::sequential_windows(iota_tokens(3), 3, 1); });
     EXPECT_EQ(msg, "sequential_windows: there are 3 tokens, fewer than the T+1 = 4 that one window needs");
 }
 
@@ -260,7 +260,7 @@ TEST(DataCorpus, TinyShakespeareHas65CharactersAndSplitsAsNanoGPT) {
     if (path.empty())
         GTEST_SKIP() << "Tiny Shakespeare not found (looked at " << tried
                      << "); run scripts/get_data data/tinyshakespeare.txt or set GRADSCHOOL_DATA";
-    const std::string text = gs::read_text_file(path);
+    const std::string text = gs::gpt::read_text_file(path);
     EXPECT_EQ(text.size(), 1115394u);
     CharTokenizer tok = CharTokenizer::from_text(text, path);
     EXPECT_EQ(tok.vocab_size(), 65);

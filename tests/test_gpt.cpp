@@ -6,6 +6,7 @@
 #include "nn/optim.h"
 
 using namespace gs;
+using namespace gs::gpt;
 
 namespace {
 

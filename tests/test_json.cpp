@@ -1,4 +1,4 @@
-// Tests for the strict JSON reader and json_quote (nn/json.h): values, exact integers, escapes and
+// Tests for the strict JSON reader and json_quote (nn/io/json.h): values, exact integers, escapes and
 // surrogate pairs, every kind of malformed input with the byte offset it is reported at, UTF-8
 // checking, duplicate keys and the nesting limit.
 #include <gtest/gtest.h>
@@ -9,9 +9,10 @@
 #include <utility>
 #include <vector>
 
-#include "nn/json.h"
+#include "nn/io/json.h"
+#include "nn/io/utf8.h"
 
-using namespace gs;
+using namespace gs::io;
 
 namespace {
 

@@ -1,4 +1,4 @@
-// Tests for safetensors checkpoints (nn/safetensors.h): bit-exact round trips, the exact bytes we write
+// Tests for safetensors checkpoints (nn/io/safetensors.h): bit-exact round trips, the exact bytes we write
 // (read back here by hand, not with our reader), a file assembled byte by byte in the test, load_into's
 // all-or-nothing behaviour, one rejected file per kind of corruption with the reason in the message,
 // every truncation and single-byte corruption of a valid file, atomic saves, and the seed corpus.
@@ -15,9 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "nn/safetensors.h"
+#include "nn/io/safetensors.h"
 
 using namespace gs;
+using namespace gs::io;
 namespace fs = std::filesystem;
 
 namespace {

@@ -10,6 +10,7 @@
 #include "gpt/sample.h"
 
 using namespace gs;
+using namespace gs::gpt;
 
 namespace {
 

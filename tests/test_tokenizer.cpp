@@ -8,10 +8,11 @@
 #include <vector>
 
 #include "gpt/tokenizer.h"
+#include "nn/io/utf8.h"
 
-using gs::CharTokenizer;
-using gs::decode_utf8;
-using gs::encode_utf8;
+using gs::gpt::CharTokenizer;
+using gs::io::decode_utf8;
+using gs::io::encode_utf8;
 
 namespace {
 
@@ -113,10 +114,10 @@ TEST(TokenizerUtf8, EncodeRejectsNonScalarValues) {
 }
 
 TEST(TokenizerUtf8, DescribeCharShowsPrintableAndEscapesControls) {
-    EXPECT_EQ(gs::describe_char('a'), "'a' (U+0061)");
-    EXPECT_EQ(gs::describe_char(0xE9), "'\xC3\xA9' (U+00E9)");
-    EXPECT_EQ(gs::describe_char('\n'), "'\\n' (U+000A)");
-    EXPECT_EQ(gs::describe_char(7), "U+0007");
+    EXPECT_EQ(gs::io::describe_char('a'), "'a' (U+0061)");
+    EXPECT_EQ(gs::io::describe_char(0xE9), "'\xC3\xA9' (U+00E9)");
+    EXPECT_EQ(gs::io::describe_char('\n'), "'\\n' (U+000A)");
+    EXPECT_EQ(gs::io::describe_char(7), "U+0007");
 }
 
 // ---- CharTokenizer ----

@@ -12,6 +12,7 @@
 #include "gpt/train.h"
 
 using namespace gs;
+using namespace gs::gpt;
 
 namespace {
 

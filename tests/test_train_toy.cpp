@@ -14,6 +14,7 @@
 #include "nn/optim.h"
 
 using namespace gs;
+using namespace gs::gpt;
 
 namespace {
 

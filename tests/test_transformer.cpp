@@ -1,4 +1,4 @@
-// MLP, CausalSelfAttention and Block (nn/transformer.h): output shapes, the attention and the MLP
+// MLP, CausalSelfAttention and Block (gpt/model.h): output shapes, the attention and the MLP
 // against plain double loops written from their formulas, causality, the residual wiring, GPT-2's
 // scaled init of the c_proj layers, dropout only in training, and bad inputs.
 // Finite-difference checks are in tests/grad/test_transformer_grad.cpp.
@@ -9,16 +9,21 @@
 #include <string>
 #include <vector>
 
-#include "nn/transformer.h"
+#include "gpt/model.h"
 
 using namespace gs;
+using namespace gs::gpt;
 using namespace gs::nn;
 
 namespace {
 
 const int64_t B = 2, T = 4, C = 8, NH = 2;
 
-BlockConfig cfg(bool bias, real dropout = 0, int64_t n_layer = 2) { return {C, NH, n_layer, dropout, bias}; }
+GPTConfig cfg(bool bias, real dropout = 0, int64_t n_layer = 2) {
+    GPTConfig c;
+    c.n_embd = C, c.n_head = NH, c.n_layer = n_layer, c.dropout = dropout, c.bias = bias;
+    return c;
+}
 
 void scramble(const Module& m, Rng& rng, real std) {
     for (const Tensor& p : m.parameters())
@@ -173,7 +178,8 @@ TEST(Transformer, BlockAddsBothBranchesToTheResidualStream) {
 
 TEST(Transformer, ResidualProjectionsUseScaledInit) {
     Rng init(11), drop(12);
-    BlockConfig big = {256, 4, 6, 0, true};
+    GPTConfig big;
+    big.n_embd = 256, big.n_head = 4, big.n_layer = 6, big.bias = true;
     Block block(big, init, drop);
     double scaled = 0.02 / std::sqrt(2.0 * 6);   // 0.00577
     // 65536 and 262144 draws: the sample std is within 0.3% (one sigma) of the true one
@@ -216,10 +222,12 @@ TEST(Transformer, BadInputsAndConfigsAreRejected) {
             << e.what();
     }
     try {
-        CausalSelfAttention bad({10, 3, 1, 0, true}, init, drop);
+        GPTConfig c = cfg(true);
+        c.n_embd = 10, c.n_head = 3;
+        CausalSelfAttention bad(c, init, drop);
         FAIL();
     } catch (const std::invalid_argument& e) {
         EXPECT_EQ(std::string(e.what()), "CausalSelfAttention: n_embd 10 is not divisible by n_head 3");
     }
-    EXPECT_THROW(Block({8, 2, 1, real(1.5), true}, init, drop), std::invalid_argument);   // dropout p >= 1
+    EXPECT_THROW(Block(cfg(true, real(1.5)), init, drop), std::invalid_argument);   // dropout p >= 1
 }

@@ -17,6 +17,7 @@
 #include "nn/optim.h"
 
 using namespace gs;
+using namespace gs::gpt;
 
 namespace {
 

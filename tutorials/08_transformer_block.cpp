@@ -4,7 +4,7 @@
 // where the 12C² + 13C parameters sit; how far a finite-difference check can be trusted in float; and
 // that a block is expressive enough to memorise one batch of text (loss to near zero with AdamW).
 // Assumes: chapters 1-7 (layer norm's backward, nn::Linear and Adam, cross_entropy, self-attention).
-// Library code used: nn/transformer.h (Block, CausalSelfAttention, MLP), nn/layers.h, nn/optim.h.
+// Library code used: gpt/model.h (Block, CausalSelfAttention, MLP), nn/layers.h, nn/optim.h.
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -17,7 +17,7 @@
 #include "autograd/shape.h"
 #include "autograd/softmax.h"
 #include "nn/optim.h"
-#include "nn/transformer.h"
+#include "gpt/model.h"
 
 using namespace gs;
 
@@ -36,13 +36,20 @@ const Tensor& show(const char* what, const Tensor& t) {
     return t;
 }
 
+// The block's sizes, in the GPT's config (the fields a block does not use keep their defaults).
+gpt::GPTConfig block_config(int64_t C, int64_t NH, int64_t n_layer) {
+    gpt::GPTConfig cfg;
+    cfg.n_embd = C, cfg.n_head = NH, cfg.n_layer = n_layer, cfg.dropout = 0, cfg.bias = true;
+    return cfg;
+}
+
 // A next-token model with one block: token + position embeddings -> Block -> LayerNorm -> Linear head.
 struct TinyLM : nn::Module {
     nn::Embedding wte, wpe;   // (V, C), (T, C)
-    nn::Block block;
+    gpt::Block block;
     nn::LayerNorm ln_f;
     nn::Linear lm_head;       // C -> V (GPT ties it to wte; kept separate here)
-    TinyLM(int64_t V, int64_t T, const nn::BlockConfig& cfg, Rng& rng, Rng& drop_rng)
+    TinyLM(int64_t V, int64_t T, const gpt::GPTConfig& cfg, Rng& rng, Rng& drop_rng)
         : wte(V, cfg.n_embd, rng), wpe(T, cfg.n_embd, rng), block(cfg, rng, drop_rng), ln_f(cfg.n_embd, true),
           lm_head(cfg.n_embd, V, false, rng) {
         register_module("wte", wte);
@@ -64,12 +71,12 @@ struct TinyLM : nn::Module {
 int main() try {
     Rng rng(8), drop_rng(9);
     const int64_t B = 2, T = 5, C = 16, NH = 4, hs = C / NH;
-    nn::Block block({C, NH, /*n_layer=*/1, /*dropout=*/0, /*bias=*/true}, rng, drop_rng);
+    gpt::Block block(block_config(C, NH, /*n_layer=*/1), rng, drop_rng);
 
     std::printf("\n=== 1. Shapes through one block: B = %lld, T = %lld, C = %lld, NH = %lld heads of hs = %lld ===\n",
                 (long long)B, (long long)T, (long long)C, (long long)NH, (long long)hs);
     Tensor x = show("x", Tensor::randn({B, T, C}, rng));
-    const nn::CausalSelfAttention& at = block.attn;
+    const gpt::CausalSelfAttention& at = block.attn;
     Tensor fused = show("c_attn(ln_1(x))   q, k, v side by side", at.c_attn.forward(block.ln_1.forward(x)));
     std::vector<Tensor> qkv = split(fused, C, 2);
     auto heads = [&](const Tensor& t) { return transpose(reshape(t, {B, T, NH, hs}), 1, 2); };
@@ -84,7 +91,7 @@ int main() try {
     Tensor ref = block.forward(x);
     double diff = 0;
     for (int64_t i = 0; i < out.numel(); i++) diff = std::fmax(diff, std::fabs(out.data()[i] - ref.data()[i]));
-    claim(diff == 0 && ref.shape() == x.shape(), "the step-by-step block equals nn::Block::forward (max |diff| = %g), "
+    claim(diff == 0 && ref.shape() == x.shape(), "the step-by-step block equals gpt::Block::forward (max |diff| = %g), "
           "shape %s in and out", diff, shape_str(ref.shape()).c_str());
 
     banner("2. Parameters: 12C² + 13C per block");
@@ -100,7 +107,7 @@ int main() try {
                 (long long)part[0], (long long)part[1], (long long)part[2], (long long)part[3]);
     bool parts_ok = counted == 12 * C * C + 13 * C;
     for (int i = 0; i < 4; i++) parts_ok = parts_ok && part[i] == expect[i];
-    nn::Block gpt2_block({768, 12, 12, 0, true}, rng, drop_rng);
+    gpt::Block gpt2_block(block_config(768, 12, 12), rng, drop_rng);
     claim(parts_ok && gpt2_block.num_parameters() == 12 * 768 * 768 + 13 * 768, "parameters per block = 12C² + 13C, "
           "each part as derived: %lld at C = 16, %lld at GPT-2 small's C = 768", (long long)counted,
           (long long)gpt2_block.num_parameters());
@@ -166,7 +173,7 @@ int main() try {
         tg.push_back(int32_t(vocab.find(text[i + 1])));
     }
     Indices idx({Bt, Tt}, in), targets({Bt, Tt}, tg);
-    TinyLM lm(int64_t(vocab.size()), Tt, {24, 4, 1, 0, true}, rng, drop_rng);
+    TinyLM lm(int64_t(vocab.size()), Tt, block_config(24, 4, 1), rng, drop_rng);
     nn::AdamW opt({{lm.parameters(), 0.0}}, real(3e-3), real(0.9), real(0.95));   // no decay: we want to memorise
     std::printf("vocab %zu characters, batch (%d, %d), %lld parameters; bar: 10 # per decade of loss above 1e-4\n",
                 vocab.size(), Bt, Tt, (long long)lm.num_parameters());

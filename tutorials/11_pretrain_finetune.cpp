@@ -22,6 +22,7 @@
 #include "nn/optim.h"
 
 using namespace gs;
+using namespace gs::gpt;
 
 namespace {
 

@@ -12,9 +12,11 @@
 #include <string>
 
 #include "gpt/checkpoint.h"
-#include "nn/safetensors.h"
+#include "nn/io/safetensors.h"
 
 using namespace gs;
+using namespace gs::gpt;
+using namespace gs::io;
 
 namespace {
 

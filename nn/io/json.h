@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-namespace gs {
+namespace gs::io {
 
 struct Json {
     enum class Type { Null, Bool, Integer, Number, String, Array, Object };
@@ -41,7 +41,4 @@ Json parse_json(const std::string& text, int max_depth = 64);
 // passes through unchanged. Throws std::invalid_argument if `s` is not valid UTF-8.
 std::string json_quote(const std::string& s);
 
-// True if `s` is well-formed UTF-8 (no overlong forms, no surrogates, nothing past U+10FFFF).
-bool is_valid_utf8(const std::string& s);
-
-}  // namespace gs
+}  // namespace gs::io

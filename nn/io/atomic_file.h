@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <string>
 
-namespace gs {
+namespace gs::io {
 
 class AtomicFile {
 public:
@@ -33,4 +33,4 @@ private:
 // The whole file in one call.
 void write_file_atomic(const std::string& path, const std::string& bytes, const std::string& who = "write");
 
-}  // namespace gs
+}  // namespace gs::io

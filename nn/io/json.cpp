@@ -1,12 +1,14 @@
 // The strict JSON reader behind safetensors headers: a recursive-descent parser that tracks its byte
-// offset for error messages, plus UTF-8 checking and string quoting. See json.h for what "strict" means.
-#include "nn/json.h"
+// offset for error messages, plus string quoting. See json.h for what "strict" means.
+#include "nn/io/json.h"
 
 #include <charconv>
 #include <set>
 #include <stdexcept>
 
-namespace gs {
+#include "nn/io/utf8.h"
+
+namespace gs::io {
 
 const Json* Json::find(const std::string& key) const {
     for (const auto& member : object)
@@ -28,51 +30,6 @@ const char* json_type_name(Json::Type t) {
 }
 
 namespace {
-
-// Length of the well-formed UTF-8 sequence starting at p (1 to 4), or 0 if it is malformed.
-// The lead byte fixes the length; the range allowed for the second byte rules out overlong forms
-// (E0, F0), UTF-16 surrogates (ED) and code points past U+10FFFF (F4).
-size_t utf8_length(const unsigned char* p, size_t left) {
-    unsigned char c = p[0];
-    if (c < 0x80) return 1;
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0) lo = 0xA0;
-        if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0) lo = 0x90;
-        if (c == 0xF4) hi = 0x8F;
-    } else {
-        return 0;   // a continuation byte, C0/C1 (always overlong) or F5..FF
-    }
-    if (left < n || p[1] < lo || p[1] > hi) return 0;
-    for (size_t i = 2; i < n; i++)
-        if ((p[i] & 0xC0) != 0x80) return 0;
-    return n;
-}
-
-void append_utf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-        out += char(cp);
-    } else if (cp < 0x800) {
-        out += char(0xC0 | (cp >> 6));
-        out += char(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += char(0xE0 | (cp >> 12));
-        out += char(0x80 | ((cp >> 6) & 0x3F));
-        out += char(0x80 | (cp & 0x3F));
-    } else {
-        out += char(0xF0 | (cp >> 18));
-        out += char(0x80 | ((cp >> 12) & 0x3F));
-        out += char(0x80 | ((cp >> 6) & 0x3F));
-        out += char(0x80 | (cp & 0x3F));
-    }
-}
 
 // "'x'" for a printable character, "byte 0x01" otherwise, so error messages stay readable.
 std::string char_name(char ch) {
@@ -299,7 +256,11 @@ private:
             }
             if (c < 0x20) fail("unescaped control character in string");
             if (c >= 0x80) {
-                size_t n = utf8_length(reinterpret_cast<const unsigned char*>(s_.data()) + pos_, s_.size() - pos_);
+                uint32_t cp;
+                const char* why;
+                size_t bad;
+                size_t n = utf8_next(reinterpret_cast<const unsigned char*>(s_.data()) + pos_, s_.size() - pos_, &cp,
+                                     &why, &bad);
                 if (n == 0) fail("invalid UTF-8 in string");
                 out.append(s_, pos_, n);
                 pos_ += n;
@@ -334,16 +295,6 @@ private:
 
 Json parse_json(const std::string& text, int max_depth) { return Parser(text, max_depth).document(); }
 
-bool is_valid_utf8(const std::string& s) {
-    const unsigned char* p = reinterpret_cast<const unsigned char*>(s.data());
-    for (size_t i = 0; i < s.size();) {
-        size_t n = utf8_length(p + i, s.size() - i);
-        if (n == 0) return false;
-        i += n;
-    }
-    return true;
-}
-
 std::string json_quote(const std::string& s) {
     if (!is_valid_utf8(s)) throw std::invalid_argument("json_quote: string is not valid UTF-8");
     static const char* hex = "0123456789abcdef";
@@ -371,4 +322,4 @@ std::string json_quote(const std::string& s) {
     return out + "\"";
 }
 
-}  // namespace gs
+}  // namespace gs::io

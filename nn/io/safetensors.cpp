@@ -2,7 +2,7 @@
 // file's size before any tensor memory is allocated, so a hostile header cannot make us allocate
 // more than the file holds. Writing builds the header, then streams the tensor bytes to a temp file
 // that is renamed into place. POSIX file calls (open, fsync, rename) throughout, for errno and fsync.
-#include "nn/safetensors.h"
+#include "nn/io/safetensors.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -15,10 +15,11 @@
 #include <set>
 #include <stdexcept>
 
-#include "nn/atomic_file.h"
-#include "nn/json.h"
+#include "nn/io/atomic_file.h"
+#include "nn/io/json.h"
+#include "nn/io/utf8.h"
 
-namespace gs {
+namespace gs::io {
 
 // The tensor bytes are copied straight between files and memory, so the host must store numbers the
 // way the format does: little-endian IEEE-754.
@@ -359,4 +360,4 @@ void save_safetensors(const std::string& path, const std::vector<std::pair<std::
     write_atomically(path, header, tensors);
 }
 
-}  // namespace gs
+}  // namespace gs::io

@@ -18,7 +18,7 @@
 
 #include "autograd/tensor.h"
 
-namespace gs {
+namespace gs::io {
 
 // Writes `tensors` in the given order, packed back to back, header padded with spaces to a multiple
 // of 8 bytes. Atomic: the bytes go to a temporary file in the same directory, which is fsynced and
@@ -46,4 +46,4 @@ SafetensorsFile load_safetensors(const std::string& path);
 std::map<std::string, std::string> load_into(const std::string& path,
                                              const std::vector<std::pair<std::string, Tensor>>& params);
 
-}  // namespace gs
+}  // namespace gs::io

@@ -1,5 +1,5 @@
 // AtomicFile: temp file, fsync, rename, fsync the directory. See atomic_file.h.
-#include "nn/atomic_file.h"
+#include "nn/io/atomic_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include <cstring>
 #include <stdexcept>
 
-namespace gs {
+namespace gs::io {
 
 namespace {
 
@@ -81,4 +81,4 @@ void write_file_atomic(const std::string& path, const std::string& bytes, const 
     f.commit();
 }
 
-}  // namespace gs
+}  // namespace gs::io
