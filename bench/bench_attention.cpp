@@ -95,7 +95,7 @@ GPTConfig step_config() {
 // GPT::forward's loss written out, block by block, with the attention chosen here; dropout is 0, so
 // every Dropout is the identity and is left out.
 Tensor step_loss(const GPT& m, const Indices& idx, const Indices& targets, bool fused) {
-    int64_t T = idx.shape[1];
+    int64_t T = idx.shape()[1];
     std::vector<int32_t> positions(size_t(T), 0);
     for (int64_t t = 0; t < T; t++) positions[size_t(t)] = int32_t(t);
     Tensor x = m.transformer.wte.forward(idx) + m.transformer.wpe.forward(Indices({T}, positions));

@@ -54,8 +54,8 @@ namespace {
 // Row `row` of x and y from the T+1 tokens at data[start..start+T].
 void fill_row(Batch& b, int64_t row, const int32_t* data, size_t start, int T) {
     const int32_t* window = data + start;                  // (T+1,)
-    std::copy(window, window + T, b.x.data.data() + row * T);
-    std::copy(window + 1, window + T + 1, b.y.data.data() + row * T);
+    std::copy(window, window + T, b.x.data() + row * T);
+    std::copy(window + 1, window + T + 1, b.y.data() + row * T);
 }
 
 }  // namespace

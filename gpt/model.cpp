@@ -113,12 +113,12 @@ GPT::GPT(const GPTConfig& cfg, uint64_t seed)
 }
 
 Tensor GPT::hidden(const Indices& idx, int64_t pos0) const {
-    check(idx.dim() == 2, "GPT", "idx must be (B, T), got ", idx.shape);
-    int64_t T = idx.shape[1];
+    check(idx.dim() == 2, "GPT", "idx must be (B, T), got ", idx.shape());
+    int64_t T = idx.shape()[1];
     check(T >= 1 && pos0 >= 0 && pos0 + T <= config.block_size, "GPT", "cannot forward a sequence of length ", T,
           " at position ", pos0, ": block_size is only ", config.block_size);
-    for (size_t i = 0; i < idx.data.size(); i++)
-        check(idx.data[i] >= 0 && idx.data[i] < config.vocab_size, "GPT", "token id ", idx.data[i], " at position ", i,
+    for (size_t i = 0; i < idx.numel(); i++)
+        check(idx.data()[i] >= 0 && idx.data()[i] < config.vocab_size, "GPT", "token id ", idx.data()[i], " at position ", i,
               " is outside the vocabulary of ", config.vocab_size);
     std::vector<int32_t> positions(static_cast<size_t>(T));
     for (int64_t t = 0; t < T; t++) positions[size_t(t)] = int32_t(pos0 + t);
@@ -134,7 +134,7 @@ Tensor GPT::head(const Tensor& h) const { return linear(h, transformer.wte.weigh
 GPTOutput GPT::forward(const Indices& idx) const { return {head(hidden(idx)), Tensor()}; }
 
 GPTOutput GPT::forward(const Indices& idx, const Indices& targets) const {
-    check(targets.shape == idx.shape, "GPT", "targets ", targets.shape, " must have the shape of idx ", idx.shape);
+    check(targets.shape() == idx.shape(), "GPT", "targets ", targets.shape(), " must have the shape of idx ", idx.shape());
     Tensor logits = head(hidden(idx));
     return {logits, cross_entropy(logits, targets)};
 }

@@ -61,7 +61,7 @@ std::vector<int32_t> iota_tokens(int n) {
 }
 
 bool same(const Batch& a, const Batch& b) {
-    return a.x.shape == b.x.shape && a.x.data == b.x.data && a.y.shape == b.y.shape && a.y.data == b.y.data;
+    return a.x.shape() == b.x.shape() && a.x.to_vector() == b.x.to_vector() && a.y.shape() == b.y.shape() && a.y.to_vector() == b.y.to_vector();
 }
 
 }  // namespace
@@ -129,14 +129,14 @@ TEST(Data, BatchShapesAndShiftedTargets) {
     Dataset ds(iota_tokens(1000));
     Rng rng(1);
     Batch b = ds.get_batch(Split::train, 4, 8, rng);
-    EXPECT_EQ(b.x.shape, (gs::Shape{4, 8}));
-    EXPECT_EQ(b.y.shape, (gs::Shape{4, 8}));
+    EXPECT_EQ(b.x.shape(), (gs::Shape{4, 8}));
+    EXPECT_EQ(b.y.shape(), (gs::Shape{4, 8}));
     for (int r = 0; r < 4; r++)
         for (int t = 0; t < 8; t++) {
-            const int32_t x = b.x.data[size_t(r * 8 + t)], y = b.y.data[size_t(r * 8 + t)];
+            const int32_t x = b.x.data()[size_t(r * 8 + t)], y = b.y.data()[size_t(r * 8 + t)];
             EXPECT_EQ(y, x + 1);                                                      // y is x shifted by one
             if (t + 1 < 8) {
-                EXPECT_EQ(b.x.data[size_t(r * 8 + t + 1)], y);   // and windows are contiguous
+                EXPECT_EQ(b.x.data()[size_t(r * 8 + t + 1)], y);   // and windows are contiguous
             }
         }
 }
@@ -152,8 +152,8 @@ TEST(Data, WindowsStayInsideTheirSplitAndCoverIt) {
         Batch tb = ds.get_batch(Split::train, 4, 8, rng);
         Batch vb = ds.get_batch(Split::val, 4, 8, rng);
         for (int r = 0; r < 4; r++) {
-            train_starts.insert(tb.x.data[size_t(r * 8)]);
-            val_starts.insert(vb.x.data[size_t(r * 8)]);
+            train_starts.insert(tb.x.data()[size_t(r * 8)]);
+            val_starts.insert(vb.x.data()[size_t(r * 8)]);
         }
     }
     EXPECT_EQ(train_starts.size(), 82u);
@@ -208,12 +208,12 @@ TEST(Data, EvalBatchesAreFixedBySeed) {
 TEST(Data, SequentialWindowsTileTheTokens) {
     std::vector<Batch> bs = gs::gpt::sequential_windows(iota_tokens(11), 3, 2);
     ASSERT_EQ(bs.size(), 2u);
-    EXPECT_EQ(bs[0].x.shape, (gs::Shape{2, 3}));
-    EXPECT_EQ(bs[0].x.data, (std::vector<int32_t>{0, 1, 2, 3, 4, 5}));
-    EXPECT_EQ(bs[0].y.data, (std::vector<int32_t>{1, 2, 3, 4, 5, 6}));
-    EXPECT_EQ(bs[1].x.shape, (gs::Shape{1, 3}));
-    EXPECT_EQ(bs[1].x.data, (std::vector<int32_t>{6, 7, 8}));
-    EXPECT_EQ(bs[1].y.data, (std::vector<int32_t>{7, 8, 9}));
+    EXPECT_EQ(bs[0].x.shape(), (gs::Shape{2, 3}));
+    EXPECT_EQ(bs[0].x.to_vector(), (std::vector<int32_t>{0, 1, 2, 3, 4, 5}));
+    EXPECT_EQ(bs[0].y.to_vector(), (std::vector<int32_t>{1, 2, 3, 4, 5, 6}));
+    EXPECT_EQ(bs[1].x.shape(), (gs::Shape{1, 3}));
+    EXPECT_EQ(bs[1].x.to_vector(), (std::vector<int32_t>{6, 7, 8}));
+    EXPECT_EQ(bs[1].y.to_vector(), (std::vector<int32_t>{7, 8, 9}));
 }
 
 // N = 7, T = 3: (7 - 1) / 3 = 2 windows and no tail, so every token after the first is a target once.
@@ -221,12 +221,12 @@ TEST(Data, SequentialWindowsTileTheTokens) {
 TEST(Data, SequentialWindowsExactFitAndTooShort) {
     std::vector<Batch> bs = gs::gpt::sequential_windows(iota_tokens(7), 3, 4);
     ASSERT_EQ(bs.size(), 1u);
-    EXPECT_EQ(bs[0].y.data, (std::vector<int32_t>{1, 2, 3, 4, 5, 6}));
+    EXPECT_EQ(bs[0].y.to_vector(), (std::vector<int32_t>{1, 2, 3, 4, 5, 6}));
     // N = 9, T = 3: (9 - 1) / 3 = 2 windows, not 9 / 3 = 3 (a third would need token 9); targets 7, 8 dropped
     bs = gs::gpt::sequential_windows(iota_tokens(9), 3, 4);
     ASSERT_EQ(bs.size(), 1u);
-    EXPECT_EQ(bs[0].y.shape, (gs::Shape{2, 3}));
-    EXPECT_EQ(bs[0].y.data, (std::vector<int32_t>{1, 2, 3, 4, 5, 6}));
+    EXPECT_EQ(bs[0].y.shape(), (gs::Shape{2, 3}));
+    EXPECT_EQ(bs[0].y.to_vector(), (std::vector<int32_t>{1, 2, 3, 4, 5, 6}));
     std::string msg = error_of<std::invalid_argument>([] { gs::gpt::sequential_windows(iota_tokens(3), 3, 1); });
     EXPECT_EQ(msg, "sequential_windows: there are 3 tokens, fewer than the T+1 = 4 that one window needs");
 }
@@ -277,5 +277,5 @@ TEST(DataCorpus, TinyShakespeareHas65CharactersAndSplitsAsNanoGPT) {
 
     Rng rng(1337);
     Batch b = ds.get_batch(Split::val, 8, 256, rng);
-    EXPECT_EQ(b.x.shape, (gs::Shape{8, 256}));
+    EXPECT_EQ(b.x.shape(), (gs::Shape{8, 256}));
 }

@@ -99,7 +99,7 @@ int main() try {
     std::string text = "attend";
     Indices idx = encode(text);
     std::printf("text \"%s\" -> ids", text.c_str());
-    for (int32_t id : idx.data) std::printf(" %d", id);
+    for (int32_t id : idx.to_vector()) std::printf(" %d", id);
     std::printf("\nwte %s = [vocab_size, n_embd],  wpe %s = [block_size, n_embd]\n",
                 shape_str(m.wte.shape()).c_str(), shape_str(m.wpe.shape()).c_str());
     // mistake (c): a token table with one row per *position* cannot even look up 't' (id 20)

@@ -60,8 +60,8 @@ struct TinyLM : nn::Module {
     }
     Tensor forward(const Indices& idx) const {   // idx (B, T) -> logits (B, T, V)
         std::vector<int32_t> pos;
-        for (int32_t t = 0; t < int32_t(idx.shape[1]); t++) pos.push_back(t);
-        Tensor x = wte.forward(idx) + wpe.forward(Indices({idx.shape[1]}, pos));   // (B, T, C)
+        for (int32_t t = 0; t < int32_t(idx.shape()[1]); t++) pos.push_back(t);
+        Tensor x = wte.forward(idx) + wpe.forward(Indices({idx.shape()[1]}, pos));   // (B, T, C)
         return lm_head.forward(ln_f.forward(block.forward(x)));
     }
 };
@@ -195,8 +195,8 @@ int main() try {
     std::string want, got;
     int right = 0;
     for (size_t i = 0; i < Bt * Tt; i++) {
-        right += pred.data[i] == tg[i];
-        if (i >= Tt && i < 2 * Tt) want += vocab[size_t(tg[i])], got += vocab[size_t(pred.data[i])];
+        right += pred.data()[i] == tg[i];
+        if (i >= Tt && i < 2 * Tt) want += vocab[size_t(tg[i])], got += vocab[size_t(pred.data()[i])];
     }
     std::printf("row 1 targets   \"%s\"\nrow 1 predicted \"%s\"\n", want.c_str(), got.c_str());
     claim(last < 0.05 && last < first / 50, "block overfits one batch: loss %.2f -> %.2g in %d steps", first, last,
