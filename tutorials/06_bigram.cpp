@@ -54,7 +54,7 @@ std::string sample(const Table& P, int V, int32_t start, int n, Rng& rng, const 
 // What cross_entropy(embedding(W, x), y) computes, in double, from a double copy of the logits table.
 double batch_nll(const std::vector<double>& W, const Batch& b, int V) {
     double total = 0;
-    for (size_t n = 0; n < b.x.numel(); n++) {
+    for (int64_t n = 0; n < b.x.numel(); n++) {
         const double* row = W.data() + b.x.data()[n] * V;
         double m = row[0], s = 0;
         for (int c = 0; c < V; c++) m = std::fmax(m, row[c]);
@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
         cross_entropy(embedding(W, b0.x), b0.y).backward();
         const double N = double(b0.x.numel());
         Table n_ab(size_t(V * V), 0), n_a(size_t(V), 0), Wd(W.data(), W.data() + V * V);
-        for (size_t n = 0; n < b0.x.numel(); n++) {
+        for (int64_t n = 0; n < b0.x.numel(); n++) {
             n_a[size_t(b0.x.data()[n])]++;
             n_ab[size_t(b0.x.data()[n] * V + b0.y.data()[n])]++;
         }

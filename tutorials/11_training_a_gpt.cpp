@@ -4,7 +4,7 @@
 // AdamW with decay groups, zero_grad); evaluating on fixed batches; and saving a checkpoint, loading it
 // back and checking that the reloaded model computes the very same logits.
 // Assumes: chapters 1-8. Library code used: gpt/model.h, gpt/data.h, gpt/checkpoint.h, nn/optim.h,
-// nn/schedule.h, nn/clip.h. Usage: 09_training_a_gpt [--quick] [path/to/tinyshakespeare.txt]
+// nn/schedule.h, nn/clip.h. Usage: 11_training_a_gpt [--quick] [path/to/tinyshakespeare.txt]
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
     for (const char* p : {"data/tinyshakespeare.txt", "../shared/data/tinyshakespeare.txt"})
         if (path.empty() && std::ifstream(p)) path = p;
     if (path.empty()) {
-        std::fprintf(stderr, "09_training_a_gpt: data/tinyshakespeare.txt not found; from the repository root run: "
+        std::fprintf(stderr, "11_training_a_gpt: data/tinyshakespeare.txt not found; from the repository root run: "
                              "bash scripts/get_data data/tinyshakespeare.txt\n");
         return 1;
     }
@@ -213,7 +213,7 @@ int main(int argc, char** argv) {
         std::printf("a sample from the reloaded model (temperature 0.8; chapter 10 explains sampling):\n%s\n",
                     tok.decode(ids).c_str());
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "09_training_a_gpt: %s\n", e.what());
+        std::fprintf(stderr, "11_training_a_gpt: %s\n", e.what());
         return 1;
     }
     banner("Summary");

@@ -4,7 +4,7 @@
 // kept in vector registers, fed by fused multiply-adds), vectorised by the compiler and by hand with AVX2
 // intrinsics; packing; OpenMP threads over row blocks; and how far each step gets, in GFLOP/s, against the
 // machine's own FMA peak and against gs::gemm. Every version is checked against the naive result.
-// Assumes: chapter 4 (matmul). Library code used: autograd/gemm.h.  Usage: 12_making_it_fast [--quick]
+// Assumes: chapter 4 (matmul). Library code used: autograd/gemm.h.  Usage: 16_making_it_fast [--quick]
 #include <omp.h>
 
 #include <algorithm>

@@ -6,7 +6,7 @@
 // from the pretrained weights than from random ones, and what the model forgets on the way.
 // Assumes: chapters 1-10 (the GPT, its training loop, greedy generation). Library code used: gpt/model.h,
 // gpt/data.h, gpt/tokenizer.h, gpt/sample.h, nn/optim.h, nn/clip.h.
-// Usage: 11_pretrain_finetune [--quick] [path/to/tinyshakespeare.txt]   (--quick: a few seconds, for CI)
+// Usage: 15_pretrain_finetune [--quick] [path/to/tinyshakespeare.txt]   (--quick: a few seconds, for CI)
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -117,7 +117,7 @@ int main(int argc, char** argv) {
     for (const char* p : {"data/tinyshakespeare.txt", "../shared/data/tinyshakespeare.txt"})
         if (path.empty() && std::ifstream(p)) path = p;
     if (path.empty()) {
-        std::fprintf(stderr, "11_pretrain_finetune: data/tinyshakespeare.txt not found; from the repository root "
+        std::fprintf(stderr, "15_pretrain_finetune: data/tinyshakespeare.txt not found; from the repository root "
                              "run: bash scripts/get_data data/tinyshakespeare.txt\n");
         return 1;
     }
@@ -233,7 +233,7 @@ int main(int argc, char** argv) {
         claim(val_ft > val_pre + 0.5, "fine-tuning makes the model forget: its Shakespeare val loss rose from " +
                                           num("%.3f", val_pre) + " to " + num("%.3f", val_ft));
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "11_pretrain_finetune: %s\n", e.what());
+        std::fprintf(stderr, "15_pretrain_finetune: %s\n", e.what());
         return 1;
     }
     banner("Summary");

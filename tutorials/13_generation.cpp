@@ -5,7 +5,7 @@
 // It gives the same text, faster, until the window slides past block_size: positions are learned and
 // absolute, so every cached key is then stale and the cache must be rebuilt.
 // Assumes: chapters 1-9. Library code used: gpt/sample.h, gpt/train.h, gpt/checkpoint.h.
-// Usage: 10_generation [--quick] [--ckpt DIR] [path/to/tinyshakespeare.txt]
+// Usage: 13_generation [--quick] [--ckpt DIR] [path/to/tinyshakespeare.txt]
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
             for (const char* p : {"data/tinyshakespeare.txt", "../shared/data/tinyshakespeare.txt"})
                 if (path.empty() && std::ifstream(p)) path = p;
             if (path.empty()) {
-                std::fprintf(stderr, "10_generation: data/tinyshakespeare.txt not found; from the repository root run: "
+                std::fprintf(stderr, "13_generation: data/tinyshakespeare.txt not found; from the repository root run: "
                                      "bash scripts/get_data data/tinyshakespeare.txt (or pass --ckpt DIR)\n");
                 return 1;
             }
@@ -203,7 +203,7 @@ int main(int argc, char** argv) {
         claim(pdiff > 1e-3, "shifting the same tokens by one position changes the logits (max |diff| %.4f): wpe is "
               "added to every token, so every cached key and value depends on its position", pdiff);
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "10_generation: %s\n", e.what());
+        std::fprintf(stderr, "13_generation: %s\n", e.what());
         return 1;
     }
     banner("Summary");
