@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <memory>
@@ -22,6 +23,7 @@
 #include "autograd/shape.h"
 #include "autograd/softmax.h"
 #include "gpt/data.h"
+#include "nn/io/svg.h"
 #include "nn/layers.h"
 #include "nn/optim.h"
 
@@ -231,6 +233,35 @@ int main(int argc, char** argv) {
             for (int64_t s = t + 1; s < T; s++) upper = std::fmax(upper, std::fabs(A2.data()[t * T + s]));
         claim(upper == 0, "content-chosen weights still give the future exactly 0, and row 7 ('i') weighs the earlier "
               "'i' at %.3f, more than the %.3f of plain averaging", A2.data()[7 * T + 1], A.data()[7 * T + 1]);
+
+        banner("Figures");
+        const std::string dir = "out/tutorials/07";
+        std::filesystem::create_directories(dir);
+        std::vector<io::Series> lines;
+        for (int k = 0; k < 3; k++) {
+            std::vector<double> at;
+            for (size_t i = 0; i < curves[size_t(k)].size(); i++) at.push_back(double(int64_t(i) * every));
+            lines.push_back({"MLP, T = " + std::to_string(contexts[k]), at, curves[size_t(k)]});
+        }
+        lines.push_back({"counting bigram", {0, double(steps)}, {bigram, bigram}, "#999999"});
+        lines.back().dash = "6 3";
+        io::ChartOptions co;
+        co.title = "Held-out loss: MLP language models against the bigram";
+        co.x_label = "training step", co.y_label = "val loss (nats per character)";
+        io::line_chart(lines, co).save(dir + "/val_loss.svg");
+        auto heat = [&](const Tensor& M, const std::string& title, const std::string& file) {
+            std::vector<double> v;   // the future (s > t) as NaN: drawn as "masked" cells
+            for (int64_t t = 0; t < T; t++)
+                for (int64_t s = 0; s < T; s++) v.push_back(s > t ? NAN : double(M.data()[t * T + s]));
+            io::HeatMapOptions ho;
+            ho.title = title, ho.x_label = "position s (read from)", ho.y_label = "position t (reading)";
+            ho.row_labels = ho.col_labels = {"F", "i", "r", "s", "t", "␣", "C", "i"};
+            ho.nan_text = "masked";
+            io::heat_map(v, int(T), int(T), ho).save(dir + "/" + file);
+        };
+        heat(A, "softmax of masked zeros: averaging the past", "averaging_weights.svg");
+        heat(A2, "softmax of masked x·xᵀ/√d: weights chosen by content", "content_weights.svg");
+        std::printf("wrote %s/val_loss.svg, averaging_weights.svg, content_weights.svg\n", dir.c_str());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "07_mlp_language_model: %s\n", e.what());
         return 1;
