@@ -97,11 +97,10 @@ int main(int argc, char** argv) {
         if (std::string(argv[i]) == "--quick") quick = true;   // a few seconds, for CI
         else path = argv[i];
     }
-    for (const char* p : {"data/tinyshakespeare.txt", "../shared/data/tinyshakespeare.txt"})
-        if (path.empty() && std::ifstream(p)) path = p;
-    if (path.empty()) {
-        std::fprintf(stderr, "07_mlp_language_model: data/tinyshakespeare.txt not found; from the repository root "
-                             "run: bash scripts/get_data data/tinyshakespeare.txt\n");
+    if (path.empty()) path = "data/tinyshakespeare.txt";
+    if (!std::ifstream(path)) {
+        std::fprintf(stderr, "07_mlp_language_model: %s not found; from the repository root run: "
+                             "bash scripts/get_data data/tinyshakespeare.txt\n", path.c_str());
         return 1;
     }
     try {
@@ -213,7 +212,7 @@ int main(int argc, char** argv) {
         auto show = [&](const char* what, const Tensor& M) {
             std::printf("%s\n", what);
             for (int64_t t = 0; t < T; t++) {
-                std::printf("   %c |", "First Ci"[t]);
+                std::printf("  '%c' |", "First Ci"[t]);
                 for (int64_t s = 0; s < T; s++) std::printf(" %5.3f", M.data()[t * T + s]);
                 std::printf("\n");
             }
@@ -247,7 +246,7 @@ int main(int argc, char** argv) {
         lines.back().dash = "6 3";
         io::ChartOptions co;
         co.title = "Held-out loss: MLP language models against the bigram";
-        co.x_label = "training step", co.y_label = "val loss (nats per character)";
+        co.x_label = "training step", co.y_label = "val loss (cross-entropy per character)";
         io::line_chart(lines, co).save(dir + "/val_loss.svg");
         auto heat = [&](const Tensor& M, const std::string& title, const std::string& file) {
             std::vector<double> v;   // the future (s > t) as NaN: drawn as "masked" cells

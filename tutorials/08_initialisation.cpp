@@ -123,11 +123,10 @@ int main(int argc, char** argv) {
         if (std::string(argv[i]) == "--quick") quick = true;   // a few seconds, for CI
         else path = argv[i];
     }
-    for (const char* p : {"data/tinyshakespeare.txt", "../shared/data/tinyshakespeare.txt"})
-        if (path.empty() && std::ifstream(p)) path = p;
-    if (path.empty()) {
-        std::fprintf(stderr, "08_initialisation: data/tinyshakespeare.txt not found; from the repository root run: "
-                             "bash scripts/get_data data/tinyshakespeare.txt\n");
+    if (path.empty()) path = "data/tinyshakespeare.txt";
+    if (!std::ifstream(path)) {
+        std::fprintf(stderr, "08_initialisation: %s not found; from the repository root run: "
+                             "bash scripts/get_data data/tinyshakespeare.txt\n", path.c_str());
         return 1;
     }
     try {
