@@ -114,7 +114,8 @@ int main(int argc, char** argv) {
         banner("1. Counting cannot reach far: most long contexts were never seen");
         for (int64_t T : contexts)
             std::printf("  T = %lld: %9.1e possible contexts; %5.1f%% of val positions follow one never seen in "
-                        "train\n", (long long)T, std::pow(double(V), double(T)), 100 * unseen_share(ds.train, ds.val, T, V));
+                        "train\n", (long long)T, std::pow(double(V), double(T)),
+                        100 * unseen_share(ds.train, ds.val, T, V));
 
         banner("2. The model: embed each of the last T characters, concatenate, a tanh layer, V logits");
         std::vector<std::unique_ptr<MLPLM>> models;

@@ -77,7 +77,9 @@ struct Deep : nn::Module {
         for (int64_t l = 0; l < L; l++) {
             fc.emplace_back(new nn::Linear(C, C, true, rng, std));
             register_module("fc." + std::to_string(l), *fc.back());
-            if (res) ln.emplace_back(new nn::LayerNorm(C, true)), register_module("ln." + std::to_string(l), *ln.back());
+            if (!res) continue;
+            ln.emplace_back(new nn::LayerNorm(C, true));
+            register_module("ln." + std::to_string(l), *ln.back());
         }
         register_module("drop", drop);
         register_module("head", head);
@@ -163,8 +165,8 @@ int main(int argc, char** argv) {
             to_formula = std::fmax(to_formula, std::fabs(g.data()[i] - approx));
             if (std::fabs(approx - exact) > to_exact) to_exact = std::fabs(approx - exact), at = x;
         }
-        std::printf("\non [-6, 6]: max |gelu - its tanh formula| %.1e;  max |tanh formula - x Phi(x)| %.1e at x = %.2f\n",
-                    to_formula, to_exact, at);
+        std::printf("\non [-6, 6]: max |gelu - its tanh formula| %.1e;  max |tanh formula - x Phi(x)| %.1e at "
+                    "x = %.2f\n", to_formula, to_exact, at);
         claim(to_formula < 1e-5 && to_exact < 1e-3, "gelu is 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3))) (max |diff| "
               "%.1e), within %.1e of the exact x Phi(x)", to_formula, to_exact);
 
@@ -193,8 +195,8 @@ int main(int argc, char** argv) {
         const double train_diff = differ();
         net.eval();   // reaches every module inside: net.drop.training() is now false
         const double eval_diff = differ();
-        std::printf("a model with dropout, the same batch twice: logits differ by up to %.4f in train mode, by %g after "
-                    "eval()\n", train_diff, eval_diff);
+        std::printf("a model with dropout, the same batch twice: logits differ by up to %.4f in train mode, by %g "
+                    "after eval()\n", train_diff, eval_diff);
         claim(train_diff > 0 && eval_diff == 0 && !net.drop.training(), "eval() on the model switched off the Dropout "
               "inside it: the same batch gives identical logits (in train mode they differed)");
 
@@ -230,7 +232,8 @@ int main(int argc, char** argv) {
         const auto rs = layer_stats(Deep(V, real(0.02), true, init), batch);
         const PerLayer& ps = st[1];   // the plain stack at std 0.02, from part 3
         std::printf("weight std 0.02 in both;  plain: h = tanh(W h + b);  residual: h = h + tanh(W LN(h) + b)\n");
-        table("layer", {"plain act", "plain grad", "residual act", "residual grad"}, {ps.std, ps.grad, rs.std, rs.grad});
+        table("layer", {"plain act", "plain grad", "residual act", "residual grad"},
+              {ps.std, ps.grad, rs.std, rs.grad});
         // plain: each layer multiplies the std by 0.02 sqrt(64) = 0.16 (tanh is the identity near 0): 0.16^15 in all.
         // residual: LN gives its input unit std, so every layer adds a branch of std ~0.16: var(h_l) ~ 1 + 0.16^2 l.
         const double shrink = ps.std[L - 1] / ps.std[0], predicted = std::pow(0.16, 15);
@@ -238,8 +241,8 @@ int main(int argc, char** argv) {
         claim(shrink > predicted / 3 && shrink < predicted * 3, "plain: act std from layer 1 to 16 shrank by %.1e, "
               "predicted 0.16^15 = %.1e (within 3x)", shrink, predicted);
         claim(std::fabs(rs.std[L - 1] / grow - 1) < 0.05 && grad_ratio > 0.5 && grad_ratio < 2, "residual: act "
-              "std %.3f at layer 16, predicted sqrt(1 + 16 x 0.16^2) = %.3f (within 5%%); grad std at layer 1 is %.2f x "
-              "layer 16's", rs.std[L - 1], grow, grad_ratio);
+              "std %.3f at layer 16, predicted sqrt(1 + 16 x 0.16^2) = %.3f (within 5%%); grad std at layer 1 is "
+              "%.2f x layer 16's", rs.std[L - 1], grow, grad_ratio);
 
         banner("5. Training the stacks: loss and the update-to-data ratio");
         const int64_t steps = quick ? 100 : 500, Bt = 64, window = steps / 5;
@@ -248,8 +251,10 @@ int main(int argc, char** argv) {
         std::vector<double> freq(size_t(V), 0);   // each character's share of the training text
         for (int32_t c : ds.train) freq[size_t(c)] += 1.0 / double(ds.train.size());
         double unigram = 0;                       // predicting those shares, whatever the context
-        for (const Batch& b : val)
-            for (int64_t r = 0; r < 512; r++) unigram -= std::log(freq[size_t(b.y.data()[r * T + T - 1])]) / (4.0 * 512);
+        for (const Batch& b : val) {
+            const Indices targets = last_targets(b);
+            for (int32_t t : targets.to_vector()) unigram -= std::log(freq[size_t(t)]) / (4.0 * 512);
+        }
         std::vector<std::vector<double>> loss_at(4), ratio(4, std::vector<double>(size_t(L), 0));
         double final_loss[4];
         for (int k = 0; k < 4; k++) {
@@ -262,16 +267,18 @@ int main(int argc, char** argv) {
                 Tensor loss = cross_entropy(m.forward(b.x), last_targets(b));
                 opt.zero_grad();
                 loss.backward();
+                const bool measure = step > steps - window;   // update / data over the last window only
                 std::vector<std::vector<real>> before;
-                for (const auto& f : m.fc) before.push_back(f->weight.to_vector());
+                for (size_t l = 0; measure && l < size_t(L); l++) before.push_back(m.fc[l]->weight.to_vector());
                 opt.step();
                 sum_loss += loss.item();
                 if (step % window == 0) loss_at[size_t(k)].push_back(sum_loss / double(window)), sum_loss = 0;
-                for (size_t l = 0; l < size_t(L) && step > steps - window; l++) {   // over the last window only
+                for (size_t l = 0; measure && l < size_t(L); l++) {
                     const Tensor& w = m.fc[l]->weight;
                     std::vector<real> dw(before[l]);
                     for (int64_t i = 0; i < w.numel(); i++) dw[size_t(i)] = w.data()[i] - dw[size_t(i)];
-                    ratio[size_t(k)][l] += stats(dw.data(), w.numel()).std / stats(w.data(), w.numel()).std / double(window);
+                    const double r = stats(dw.data(), w.numel()).std / stats(w.data(), w.numel()).std;
+                    ratio[size_t(k)][l] += r / double(window);
                 }
             }
             NoGradGuard no_grad;
@@ -297,7 +304,8 @@ int main(int argc, char** argv) {
               "scale (val %.4f, %.4f), more than 0.2 below the plain stack's best (%.4f, at (5/3)/8)", final_loss[2],
               final_loss[3], final_loss[1]);
         claim(res_max < 2 * res_min && plain_min < 1e-2 * res_min, "update-to-data ratios: residual 0.02 within 2x "
-              "across layers (%.1e to %.1e); plain 0.02 as low as %.1e, below 1/100 of that", res_min, res_max, plain_min);
+              "across layers (%.1e to %.1e); plain 0.02 as low as %.1e, below 1/100 of that", res_min, res_max,
+              plain_min);
 
         banner("Figures");
         const std::string dir = "out/tutorials/08";
