@@ -165,7 +165,7 @@ std::vector<std::pair<double, std::string>> ticks_for(Axis& a, double dmin, doub
     if (a.log) {
         double l0 = std::log10(dmin), l1 = std::log10(dmax), span = std::max(l1 - l0, 0.3);
         a.lo = l0 - 0.04 * span, a.hi = l1 + 0.04 * span;
-        std::vector<double> mult = span < 1.3 ? std::vector<double>{1, 2, 3, 5} : span < 3 ? std::vector<double>{1, 2, 5}
+        std::vector<double> mult = span < 1.3 ? std::vector<double>{1, 2, 3, 5} : span < 3.5 ? std::vector<double>{1, 2, 5}
                                                                                          : std::vector<double>{1};
         for (int k = int(std::floor(a.lo)); k <= int(std::ceil(a.hi)); k++)
             for (double m : mult) {
