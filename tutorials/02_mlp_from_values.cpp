@@ -115,7 +115,7 @@ int main() {
     std::vector<Point> train = two_moons(100, 0.1, rng), test = two_moons(100, 0.1, rng);
     MLP model({2, 16, 16, 1}, rng);
     std::vector<Value> params = model.parameters();
-    tut::banner("Model: MLP 2 -> 16 -> 16 -> 1, tanh hidden, " + std::to_string(params.size()) + " parameters, each a Value");
+    tut::banner(tut::fmt("Model: MLP 2 -> 16 -> 16 -> 1, tanh hidden, %zu parameters, each a Value", params.size()));
 
     tut::banner("Gradient check before training: backward() vs nudging a parameter");
     Value loss = loss_of(model, train);
@@ -150,7 +150,8 @@ int main() {
                 100 * test_acc);
 
     tut::banner("Decision boundary: the model evaluated all over the plane");
-    tut::save_figure(draw::boundary([&](double a, double b) { return model.score(a, b); }, train, test), "02", "boundary");
+    auto score = [&](double x0, double x1) { return model.score(x0, x1); };
+    tut::save_figure(draw::boundary(score, train, test), "02", "boundary");
 
     tut::Checks check;
     check(max_diff < 1e-6, "backward() matches finite differences on 3 parameters (max |diff| = %.1e)", max_diff);

@@ -90,8 +90,10 @@ int main() {
         opt.step();
         double err = 0;
         for (size_t k = 0; k < ps.size(); k++) {
-            for (int64_t i = 0; i < ps[k].numel(); i++)
-                err = std::fmax(err, std::fabs((ps[k].data()[i] - before[k][size_t(i)]) - expected(ps[k].grad()[i], before[k][size_t(i)])));
+            for (int64_t i = 0; i < ps[k].numel(); i++) {
+                float was = before[k][size_t(i)], moved = ps[k].data()[i] - was;
+                err = std::fmax(err, std::fabs(moved - expected(ps[k].grad()[i], was)));
+            }
             std::copy(before[k].begin(), before[k].end(), ps[k].data());
         }
         return err;
@@ -136,7 +138,8 @@ int main() {
     }
     std::printf("  %5s  %10s  %10s  %10s  %10s\n", "step", names[0], names[1], names[2], names[3]);
     for (int s = 0; s <= kSteps; s += 100)
-        std::printf("  %5d  %10.5f  %10.5f  %10.5f  %10.5f\n", s, curves[0][s], curves[1][s], curves[2][s], curves[3][s]);
+        std::printf("  %5d  %10.5f  %10.5f  %10.5f  %10.5f\n", s, curves[0][s], curves[1][s], curves[2][s],
+                    curves[3][s]);
     std::printf("  %5s  %10.2f  %10.2f  %10.2f  %10.2f   (sum of squares of all weights at the end)\n", "|w|²",
                 weights[0], weights[1], weights[2], weights[3]);
     gs::io::ChartOptions opt;

@@ -157,7 +157,8 @@ int main(int argc, char** argv) {
                     nll_learned, nll_count, nll(ds.val, PL, V), nll(ds.val, P_smooth, V));
         std::printf("a sample from the learned model:\n%s\n", sample(PL, V, int32_t(id("\n")), 250, rng, tok).c_str());
         claim(nll_learned - nll_count < 0.02 && nll_learned >= nll_count - 1e-6, "learned bigram NLL %.4f within 0.02 "
-              "of counting NLL %.4f (and not below it: on train, no bigram table beats the counts)", nll_learned, nll_count);
+              "of counting NLL %.4f (and not below it: on train, no bigram table beats the counts)", nll_learned,
+              nll_count);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "06_bigram: %s\n", e.what());
         return 1;

@@ -92,8 +92,9 @@ int main() try {
     for (int64_t i = 0; i < out.numel(); i++) diff = std::fmax(diff, std::fabs(out.data()[i] - ref.data()[i]));
     claim(diff == 0 && ref.shape() == x.shape(), "the step-by-step block equals gpt::Block::forward (max |diff| = %g), "
           "shape %s in and out", diff, shape_str(ref.shape()).c_str());
-    tut::save_figure(draw::block(shapes, tut::fmt("B = %lld, T = %lld, C = %lld, NH = %lld, hs = %lld", (long long)B,
-                                                  (long long)T, (long long)C, (long long)NH, (long long)hs)), "10", "block");
+    std::string sizes = tut::fmt("B = %lld, T = %lld, C = %lld, NH = %lld, hs = %lld", (long long)B, (long long)T,
+                                 (long long)C, (long long)NH, (long long)hs);
+    tut::save_figure(draw::block(shapes, sizes), "10", "block");
 
     tut::banner("2. Parameters: 12C² + 13C per block");
     int64_t part[4] = {}, counted = 0;   // ln_1, attn, ln_2, mlp: the first word of each name
@@ -183,7 +184,8 @@ int main() try {
     std::vector<int32_t> guess = pred.to_vector();
     int right = 0;
     for (size_t i = 0; i < Bt * Tt; i++) right += guess[i] == tg[i];
-    std::printf("row 1 targets   \"%s\"\nrow 1 predicted \"%s\"\n", tok.decode({tg.begin() + Tt, tg.begin() + 2 * Tt}).c_str(),
+    std::printf("row 1 targets   \"%s\"\nrow 1 predicted \"%s\"\n",
+                tok.decode({tg.begin() + Tt, tg.begin() + 2 * Tt}).c_str(),
                 tok.decode({guess.begin() + Tt, guess.begin() + 2 * Tt}).c_str());
     claim(last < 0.05 && last < first / 50, "block overfits one batch: loss %.2f -> %.2g in %d steps", first, last,
           steps);

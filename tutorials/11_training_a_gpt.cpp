@@ -40,7 +40,8 @@ double mean_loss(GPT& model, const std::vector<Batch>& batches) {
 // Chapter 6's counting bigram (add-one smoothed), scored on val: the baseline a GPT must beat.
 double bigram_val_nll(const Dataset& ds, int V) {
     std::vector<double> counts(size_t(V * V), 1), rows(size_t(V), V);
-    for (size_t i = 0; i + 1 < ds.train.size(); i++) counts[size_t(ds.train[i] * V + ds.train[i + 1])]++, rows[size_t(ds.train[i])]++;
+    for (size_t i = 0; i + 1 < ds.train.size(); i++)
+        counts[size_t(ds.train[i] * V + ds.train[i + 1])]++, rows[size_t(ds.train[i])]++;
     double nll = 0;
     for (size_t i = 0; i + 1 < ds.val.size(); i++)
         nll -= std::log(counts[size_t(ds.val[i] * V + ds.val[i + 1])] / rows[size_t(ds.val[i])]);
@@ -142,8 +143,8 @@ int main(int argc, char** argv) try {
           (long long)iters);
     std::printf("chapter 6's counting bigram (add-one smoothed) scores %.4f on val\n", bigram);
     if (!quick)
-        claim(val < bigram, "the GPT's val loss %.4f beats the bigram's %.4f: it uses more than the last character", val,
-              bigram);
+        claim(val < bigram, "the GPT's val loss %.4f beats the bigram's %.4f: it uses more than the last character",
+              val, bigram);
     tut::save_figure(draw::losses(steps, batch_losses, eval_steps, train_curve, val_curve, bigram, formula), "11",
                      quick ? "loss_quick" : "loss");
 
@@ -163,7 +164,8 @@ int main(int argc, char** argv) try {
     bool same_cfg = c2.n_layer == L && c2.n_head == cfg.n_head && c2.n_embd == C && c2.block_size == T &&
                     c2.vocab_size == V && c2.bias == cfg.bias;
     claim(diff == 0 && same_cfg && back.tok.chars() == tok.chars(), "the reloaded model has the same config and "
-          "vocabulary and gives identical logits on a val batch (%lld values, max |diff| = %g)", (long long)a.numel(), diff);
+          "vocabulary and gives identical logits on a val batch (%lld values, max |diff| = %g)", (long long)a.numel(),
+          diff);
     SampleOptions so;
     so.temperature = real(0.8);
     Rng sample_rng(42);

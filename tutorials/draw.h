@@ -74,7 +74,8 @@ Svg boundary(const Score& score, const std::vector<Point>& train, const std::vec
                 b = p < 0.1 ? 0 : p < 0.3 ? 1 : p < 0.5 ? 2 : p < 0.7 ? 3 : p < 0.9 ? 4 : 5;
             }
             // one pixel of overlap, so that no seam of background shows between rows
-            if (b != prev && prev >= 0) svg.rect(L + start * cell, T + r * cell, (c - start) * cell + 1, cell + 1, band[prev]);
+            if (b != prev && prev >= 0)
+                svg.rect(L + start * cell, T + r * cell, (c - start) * cell + 1, cell + 1, band[prev]);
             if (b != prev) start = c, prev = b;
         }
     svg.rect(L, T, PW, H * cell, "none", "#888");
@@ -91,14 +92,16 @@ Svg boundary(const Score& score, const std::vector<Point>& train, const std::vec
     }
     svg.circle(lx + 8, T + 172, 4.2, blue, "white", 1.2), svg.text(lx + 23, T + 176, "train point", 12);
     svg.circle(lx + 8, T + 194, 3.6, "white", blue, 1.8), svg.text(lx + 23, T + 198, "test point", 12);
-    svg.text(lx, T + 226, "blue: upper moon", 12, "start", blue), svg.text(lx, T + 244, "orange: lower moon", 12, "start", orange);
+    svg.text(lx, T + 226, "blue: upper moon", 12, "start", blue);
+    svg.text(lx, T + 244, "orange: lower moon", 12, "start", orange);
     return svg;
 }
 
 // Chapter 3: (top) the 24 numbers of a [2, 3, 4] tensor in their flat buffer, with the strides as jumps,
 // and the same buffer seen as two 3 x 4 blocks; (bottom) a [4, 3] + [3] broadcast, b read 4 times over.
 // x: arange(24); a: [4, 3]; b: [3]; sum: a + b.
-inline Svg strides_and_broadcasting(const gs::Tensor& x, const gs::Tensor& a, const gs::Tensor& b, const gs::Tensor& sum) {
+inline Svg strides_and_broadcasting(const gs::Tensor& x, const gs::Tensor& a, const gs::Tensor& b,
+                                    const gs::Tensor& sum) {
     const char* fill[2] = {"#deebf7", "#fde0c5"};   // by the first index
     const double w = 34, h = 28, X0 = 40;
     Svg svg(X0 + 24 * (w + 2) + 150, 560);
@@ -109,7 +112,8 @@ inline Svg strides_and_broadcasting(const gs::Tensor& x, const gs::Tensor& a, co
     auto num = [](double v) { return gs::io::fmt(v, 0); };
     svg.text(svg.width() / 2, 24, "A tensor is a shape over one flat buffer; broadcasting reads a buffer again and again",
              15, "middle", "#111", true);
-    svg.text(X0, 52, "x = arange(24) as [2, 3, 4] in its buffer: each value is its offset (blue: x[0, j, k], orange: x[1, j, k])", 13);
+    svg.text(X0, 52, "x = arange(24) as [2, 3, 4] in its buffer: each value is its offset "
+                     "(blue: x[0, j, k], orange: x[1, j, k])", 13);
     const double yb = 150;   // the flat buffer
     for (int k = 0; k < 24; k++) box(X0 + k * (w + 2), yb, num(x.data()[k]), fill[k / 12]);
     svg.rect(X0 + 23 * (w + 2) - 2, yb - 2, w + 4, h + 4, "none", "#D55E00", 2.5);   // x(1, 2, 3) at 23
@@ -121,13 +125,15 @@ inline Svg strides_and_broadcasting(const gs::Tensor& x, const gs::Tensor& a, co
         svg.arrow(x1, top, x1, yb - 2, "#0072B2", 1.5);
         svg.text(x1 + 7, top + 4, what[s], 12.5, "start", "#0072B2", true);
     }
-    svg.text(X0 + 24 * (w + 2) - 2, yb + h + 20, "x(1, 2, 3) is at offset 1·12 + 2·4 + 3 = 23", 12.5, "end", "#D55E00", true);
+    svg.text(X0 + 24 * (w + 2) - 2, yb + h + 20, "x(1, 2, 3) is at offset 1·12 + 2·4 + 3 = 23", 12.5, "end",
+             "#D55E00", true);
     const double yg = 240;   // the same buffer as two blocks of 3 rows x 4 columns
     for (int i = 0; i < 2; i++) {
         double gx = X0 + 20 + i * 190;
         svg.text(gx + 2 * (w + 2), yg - 8, "x[" + std::to_string(i) + ", j, k]", 13, "middle", "#111", true);
         for (int j = 0; j < 3; j++)
-            for (int k = 0; k < 4; k++) box(gx + k * (w + 2), yg + j * (h + 2), num(x.data()[i * 12 + j * 4 + k]), fill[i]);
+            for (int k = 0; k < 4; k++)
+                box(gx + k * (w + 2), yg + j * (h + 2), num(x.data()[i * 12 + j * 4 + k]), fill[i]);
     }
     svg.rect(X0 + 210 + 3 * (w + 2) - 2, yg + 2 * (h + 2) - 2, w + 4, h + 4, "none", "#D55E00", 2.5);   // x(1, 2, 3)
     const char* notes[4] = {"The same 24 numbers as 2 blocks of 3 rows of 4. Strides (12, 4, 1):",
@@ -136,7 +142,8 @@ inline Svg strides_and_broadcasting(const gs::Tensor& x, const gs::Tensor& a, co
                             "would visit it in another order, so gradschool copies it instead."};
     for (int k = 0; k < 4; k++) svg.text(X0 + 420, yg + 14 + 20 * k, notes[k], 12.5);
     const double yB = 410;   // broadcasting
-    svg.text(X0, yB - 34, "a [4, 3] + b [3] -> [4, 3]: b is read with strides (0, 1), the same 3 numbers for every row", 13);
+    svg.text(X0, yB - 34, "a [4, 3] + b [3] -> [4, 3]: b is read with strides (0, 1), the same 3 numbers for every row",
+             13);
     auto grid = [&](double gx, const gs::Tensor& t, const std::string& title) {
         svg.text(gx + 1.5 * (w + 2), yB - 8, title, 13, "middle", "#111", true);
         for (int r = 0; r < 4; r++)
@@ -147,7 +154,8 @@ inline Svg strides_and_broadcasting(const gs::Tensor& x, const gs::Tensor& a, co
     const double bx = X0 + 190;
     svg.text(bx + 1.5 * (w + 2), yB - 8, "b", 13, "middle", "#111", true);
     for (int r = 0; r < 4; r++)
-        for (int c = 0; c < 3; c++) box(bx + c * (w + 2), yB + r * (h + 2), num(b.data()[c]), r ? "white" : "#c7e9c0", r > 0);
+        for (int c = 0; c < 3; c++)   // row 0 is b's buffer; rows 1-3 the same numbers read again (stride 0)
+            box(bx + c * (w + 2), yB + r * (h + 2), num(b.data()[c]), r ? "white" : "#c7e9c0", r > 0);
     svg.text(bx + 3 * (w + 2) + 8, yB + 19, "← b's buffer", 12.5, "start", "#2a7a2a", true);
     svg.text(bx + 3 * (w + 2) + 8, yB + 49, "↑ read again:", 12.5, "start", "#777");
     svg.text(bx + 3 * (w + 2) + 8, yB + 67, "no copy", 12.5, "start", "#777");
@@ -156,7 +164,8 @@ inline Svg strides_and_broadcasting(const gs::Tensor& x, const gs::Tensor& a, co
     const char* back[3] = {"backward: b[j] was read by all 4 rows, so its",
                            "gradient is the sum of theirs, db = sum(dy, dim 0):",
                            "db[j] = dy[0, j] + dy[1, j] + dy[2, j] + dy[3, j]"};
-    for (int k = 0; k < 3; k++) svg.text(X0 + 620, yB + 14 + 22 * k, back[k], 12.5, "start", k == 2 ? "#D55E00" : "#222", k == 2);
+    for (int k = 0; k < 3; k++)
+        svg.text(X0 + 620, yB + 14 + 22 * k, back[k], 12.5, "start", k == 2 ? "#D55E00" : "#222", k == 2);
     svg.text(X0 + 620, yB + 84, "da = dy: each a[r, j] is read once", 12.5);
     return svg;
 }
@@ -186,9 +195,12 @@ inline Svg attention(const gs::Tensor& att, const std::string& text) {
 // the 9 shapes the chapter prints in part 1: x, c_attn, heads, att, att·v, merged, h, c_fc, out.
 inline Svg block(const std::vector<std::string>& shapes, const std::string& sizes) {
     struct Row { const char* what; const char* sym; int shape; };   // shape: index into `shapes`
-    const std::vector<Row> attn = {{"ln_1: LayerNorm", "(B, T, C)", 0}, {"c_attn: Linear C → 3C (q, k, v)", "(B, T, 3C)", 1},
-                                   {"split into NH heads", "(B, NH, T, hs)", 2}, {"softmax(mask(q kᵀ / √hs))", "(B, NH, T, T)", 3},
-                                   {"att · v: weighted sums of values", "(B, NH, T, hs)", 4}, {"heads side by side", "(B, T, C)", 5},
+    const std::vector<Row> attn = {{"ln_1: LayerNorm", "(B, T, C)", 0},
+                                   {"c_attn: Linear C → 3C (q, k, v)", "(B, T, 3C)", 1},
+                                   {"split into NH heads", "(B, NH, T, hs)", 2},
+                                   {"softmax(mask(q kᵀ / √hs))", "(B, NH, T, T)", 3},
+                                   {"att · v: weighted sums of values", "(B, NH, T, hs)", 4},
+                                   {"heads side by side", "(B, T, C)", 5},
                                    {"c_proj: Linear C → C", "(B, T, C)", 5}};
     const std::vector<Row> mlp = {{"ln_2: LayerNorm", "(B, T, C)", 6}, {"c_fc: Linear C → 4C", "(B, T, 4C)", 7},
                                   {"GELU", "(B, T, 4C)", 7}, {"c_proj: Linear 4C → C", "(B, T, C)", 8}};
@@ -204,7 +216,10 @@ inline Svg block(const std::vector<std::string>& shapes, const std::string& size
         svg.text(spine, y + 17, what, 13, "middle", "#111", true);
         svg.text(spine, y + 33, shape, 11.5, "middle", "#333");
     };
-    auto plus = [&](double y) { svg.circle(spine, y, 12, "white", "#333", 1.5), svg.text(spine, y + 7, "+", 20, "middle", "#111", true); };
+    auto plus = [&](double y) {
+        svg.circle(spine, y, 12, "white", "#333", 1.5);
+        svg.text(spine, y + 7, "+", 20, "middle", "#111", true);
+    };
     auto branch = [&](const std::vector<Row>& rows, double y0, const char* title, const char* fill, const char* edge) {
         svg.rect(bx - 14, y0 - 28, bw + 28, rows.size() * pitch + 34, fill, edge, 1.2, 8);
         svg.text(bx - 4, y0 - 10, title, 12.5, "start", "#333", true);
@@ -212,7 +227,8 @@ inline Svg block(const std::vector<std::string>& shapes, const std::string& size
             double y = y0 + i * pitch;
             svg.rect(bx, y, bw, bh, "white", "#777", 1, 4);
             svg.text(bx + 12, y + 21, rows[i].what, 13);
-            svg.text(bx + bw - 12, y + 21, std::string(rows[i].sym) + " = " + shapes.at(size_t(rows[i].shape)), 12.5, "end", "#0b4f8a");
+            std::string shape = std::string(rows[i].sym) + " = " + shapes.at(size_t(rows[i].shape));
+            svg.text(bx + bw - 12, y + 21, shape, 12.5, "end", "#0b4f8a");
             if (i > 0) svg.arrow(bx + 60, y - pitch + bh, bx + 60, y, "#777");
         }
         svg.arrow(spine, y0 + bh / 2, bx, y0 + bh / 2, "#555");   // the branch reads the stream ...
