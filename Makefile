@@ -160,3 +160,4 @@ tsan:
 
 cppcheck:
 	@bash scripts/cppcheck
+include tutorials/figures.mk
