@@ -9,8 +9,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <limits>
 #include <memory>
 #include <string>
@@ -26,21 +24,13 @@
 #include "nn/io/svg.h"
 #include "nn/layers.h"
 #include "nn/optim.h"
+#include "tutorials/tutorial.h"
 
 using namespace gs;
 using namespace gs::gpt;
 
 namespace {
 
-std::vector<std::string> claims;   // "check: ..." lines: claims this program verified, printed at the end
-bool all_ok = true;
-template <typename... Args> void claim(bool ok, const char* fmt, Args... args) {
-    char text[512];
-    std::snprintf(text, sizeof text, fmt, args...);
-    claims.push_back((ok ? "check: " : "check: FAILED: ") + std::string(text));
-    all_ok = all_ok && ok;
-}
-void banner(const char* title) { std::printf("\n=== %s ===\n", title); }
 double max_diff(const Tensor& a, const Tensor& b) {
     double m = 0;
     for (int64_t i = 0; i < a.numel(); i++) m = std::fmax(m, std::fabs(double(a.data()[i]) - double(b.data()[i])));
@@ -91,19 +81,11 @@ double unseen_share(const std::vector<int32_t>& train, const std::vector<int32_t
 }  // namespace
 
 int main(int argc, char** argv) {
-    bool quick = false;
-    std::string path;
-    for (int i = 1; i < argc; i++) {
-        if (std::string(argv[i]) == "--quick") quick = true;   // a few seconds, for CI
-        else path = argv[i];
-    }
-    if (path.empty()) path = "data/tinyshakespeare.txt";
-    if (!std::ifstream(path)) {
-        std::fprintf(stderr, "07_mlp_language_model: %s not found; from the repository root run: "
-                             "bash scripts/get_data data/tinyshakespeare.txt\n", path.c_str());
-        return 1;
-    }
+    tut::Checks claim;
     try {
+        const tut::Args args = tut::parse_args(argc, argv);
+        const bool quick = args.quick;   // a few seconds, for CI
+        const std::string path = tut::find_data(args.data);
         std::string text = read_text_file(path);
         CharTokenizer tok = CharTokenizer::from_text(text, path);
         Dataset ds(text, tok, path);
@@ -111,13 +93,13 @@ int main(int argc, char** argv) {
         const int64_t contexts[3] = {1, 4, 8}, T8 = 8;
         const size_t n_val = quick ? 10000 : 40000;   // the val targets scored: positions 8 .. n_val + 7
 
-        banner("1. Counting cannot reach far: most long contexts were never seen");
+        tut::banner("1. Counting cannot reach far: most long contexts were never seen");
         for (int64_t T : contexts)
             std::printf("  T = %lld: %9.1e possible contexts; %5.1f%% of val positions follow one never seen in "
                         "train\n", (long long)T, std::pow(double(V), double(T)),
                         100 * unseen_share(ds.train, ds.val, T, V));
 
-        banner("2. The model: embed each of the last T characters, concatenate, a tanh layer, V logits");
+        tut::banner("2. The model: embed each of the last T characters, concatenate, a tanh layer, V logits");
         std::vector<std::unique_ptr<MLPLM>> models;
         for (int64_t T : contexts) {
             Rng init(42);
@@ -131,7 +113,7 @@ int main(int argc, char** argv) {
         claim(m8.num_parameters() == formula, "parameters = V*d + T*d*H + H + H*V + V = %lld at T = 8 (the hidden "
               "layer grows with T)", (long long)formula);
 
-        banner("3. Training with Adam: held-out loss against chapter 6's bigram");
+        tut::banner("3. Training with Adam: held-out loss against chapter 6's bigram");
         double bigram = 0;   // chapter 6's counting bigram, add-one smoothed, on the val targets the MLPs score
         std::vector<double> counts(size_t(V * V), 1.0), rows(size_t(V), 1.0 * V);
         for (size_t i = 0; i + 1 < ds.train.size(); i++)
@@ -184,7 +166,7 @@ int main(int argc, char** argv) {
               "(%.4f) beat the bigram by more than %.2f; doubling the context moves the loss by less than 0.1", v4, v8,
               margin);
 
-        banner("4. A sample from the T = 8 model");
+        tut::banner("4. A sample from the T = 8 model");
         Rng srng(7);
         std::vector<int32_t> out(size_t(T8), tok.encode("\n")[0]);   // start from a context of newlines
         for (int i = 0; i < 250; i++) {
@@ -197,7 +179,7 @@ int main(int argc, char** argv) {
         }
         std::printf("%s\n", tok.decode(std::vector<int32_t>(out.begin() + T8, out.end())).c_str());
 
-        banner("5. Averaging the past, three ways");
+        tut::banner("5. Averaging the past, three ways");
         // x: the learned embeddings of 8 characters, (T, d). Position t's average: out[t] = mean of x[0..t].
         const int64_t T = T8;
         Tensor x = m8.wte.forward(Indices({T}, tok.encode("First Ci"))).detach();
@@ -234,9 +216,8 @@ int main(int argc, char** argv) {
         claim(upper == 0, "content-chosen weights still give the future exactly 0, and row 7 ('i') weighs the earlier "
               "'i' at %.3f, more than the %.3f of plain averaging", A2.data()[7 * T + 1], A.data()[7 * T + 1]);
 
-        banner("Figures");
-        const std::string dir = "out/tutorials/07";
-        std::filesystem::create_directories(dir);
+        tut::banner("Figures");
+        const std::string mode = quick ? "_quick" : "";   // a --quick run draws its own copies of the figures
         std::vector<io::Series> lines;
         for (int k = 0; k < 3; k++) {
             std::vector<double> at;
@@ -248,8 +229,8 @@ int main(int argc, char** argv) {
         io::ChartOptions co;
         co.title = "Held-out loss: MLP language models against the bigram";
         co.x_label = "training step", co.y_label = "val loss (cross-entropy per character)";
-        io::line_chart(lines, co).save(dir + "/val_loss.svg");
-        auto heat = [&](const Tensor& M, const std::string& title, const std::string& file) {
+        tut::save_figure(io::line_chart(lines, co), "07", "val_loss" + mode);
+        auto heat = [&](const Tensor& M, const std::string& title, const std::string& name) {
             std::vector<double> v;   // the future (s > t) as NaN: drawn as "masked" cells
             for (int64_t t = 0; t < T; t++)
                 for (int64_t s = 0; s < T; s++) v.push_back(s > t ? NAN : double(M.data()[t * T + s]));
@@ -257,16 +238,13 @@ int main(int argc, char** argv) {
             ho.title = title, ho.x_label = "position s (read from)", ho.y_label = "position t (reading)";
             ho.row_labels = ho.col_labels = {"F", "i", "r", "s", "t", "␣", "C", "i"};
             ho.nan_text = "masked";
-            io::heat_map(v, int(T), int(T), ho).save(dir + "/" + file);
+            tut::save_figure(io::heat_map(v, int(T), int(T), ho), "07", name + mode);
         };
-        heat(A, "softmax of masked zeros: averaging the past", "averaging_weights.svg");
-        heat(A2, "softmax of masked x·xᵀ/√d: weights chosen by content", "content_weights.svg");
-        std::printf("wrote %s/val_loss.svg, averaging_weights.svg, content_weights.svg\n", dir.c_str());
+        heat(A, "softmax of masked zeros: averaging the past", "averaging_weights");
+        heat(A2, "softmax of masked x·xᵀ/√d: weights chosen by content", "content_weights");
     } catch (const std::exception& e) {
         std::fprintf(stderr, "07_mlp_language_model: %s\n", e.what());
         return 1;
     }
-    banner("Summary");
-    for (const std::string& s : claims) std::printf("%s\n", s.c_str());
-    return all_ok ? 0 : 1;
+    return claim.summary();
 }

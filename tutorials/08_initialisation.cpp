@@ -10,8 +10,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,21 +22,12 @@
 #include "nn/io/svg.h"
 #include "nn/layers.h"
 #include "nn/optim.h"
+#include "tutorials/tutorial.h"
 
 using namespace gs;
 using namespace gs::gpt;
 
 namespace {
-
-std::vector<std::string> claims;   // "check: ..." lines: claims this program verified, printed at the end
-bool all_ok = true;
-template <typename... Args> void claim(bool ok, const char* fmt, Args... args) {
-    char text[512];
-    std::snprintf(text, sizeof text, fmt, args...);
-    claims.push_back((ok ? "check: " : "check: FAILED: ") + std::string(text));
-    all_ok = all_ok && ok;
-}
-void banner(const char* title) { std::printf("\n=== %s ===\n", title); }
 
 struct Stats { double mean, std, sat; };   // sat: the share with |value| > 0.97, where tanh' < 0.06
 Stats stats(const real* p, int64_t n) {
@@ -119,19 +108,11 @@ PerLayer layer_stats(const Deep& m, const Batch& b) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    bool quick = false;
-    std::string path;
-    for (int i = 1; i < argc; i++) {
-        if (std::string(argv[i]) == "--quick") quick = true;   // a few seconds, for CI
-        else path = argv[i];
-    }
-    if (path.empty()) path = "data/tinyshakespeare.txt";
-    if (!std::ifstream(path)) {
-        std::fprintf(stderr, "08_initialisation: %s not found; from the repository root run: "
-                             "bash scripts/get_data data/tinyshakespeare.txt\n", path.c_str());
-        return 1;
-    }
+    tut::Checks claim;
     try {
+        const tut::Args args = tut::parse_args(argc, argv);
+        const bool quick = args.quick;   // a few seconds, for CI
+        const std::string path = tut::find_data(args.data);
         std::string text = read_text_file(path);
         CharTokenizer tok = CharTokenizer::from_text(text, path);
         Dataset ds(text, tok, path);
@@ -139,7 +120,7 @@ int main(int argc, char** argv) {
         Rng data_rng(5);
         const Batch batch = ds.get_batch(Split::train, 256, int(T), data_rng);   // 256 contexts for the statistics
 
-        banner("1. GELU next to tanh and ReLU: values and slopes");
+        tut::banner("1. GELU next to tanh and ReLU: values and slopes");
         const std::vector<real> xs = {-3, -2, -1, -0.5, 0, 0.5, 1, 2, 3};
         std::printf("  %-6s", "x");
         for (real v : xs) std::printf(" %6.2f", v);
@@ -170,7 +151,7 @@ int main(int argc, char** argv) {
         claim(to_formula < 1e-5 && to_exact < 1e-3, "gelu is 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3))) (max |diff| "
               "%.1e), within %.1e of the exact x Phi(x)", to_formula, to_exact);
 
-        banner("2. Dropout, and train vs eval mode");
+        tut::banner("2. Dropout, and train vs eval mode");
         Rng drop_rng(3);
         const real p = real(0.2);
         nn::Dropout drop(p, drop_rng);   // a module starts in training mode
@@ -200,7 +181,7 @@ int main(int argc, char** argv) {
         claim(train_diff > 0 && eval_diff == 0 && !net.drop.training(), "eval() on the model switched off the Dropout "
               "inside it: the same batch gives identical logits (in train mode they differed)");
 
-        banner("3. A 16-layer tanh stack at initialisation: the scale of the weights");
+        tut::banner("3. A 16-layer tanh stack at initialisation: the scale of the weights");
         const double fan = std::sqrt(double(C));
         const real scales[5] = {0, real(0.02), real(1 / fan), real(5.0 / 3 / fan), real(3 / fan)};
         std::vector<PerLayer> st;   // one per scale
@@ -227,7 +208,7 @@ int main(int argc, char** argv) {
         claim(zero_grads, "with every weight 0, every hidden layer's weight gradient is exactly 0: nothing below the "
               "head can learn");
 
-        banner("4. The same stack with residual connections and layer norm");
+        tut::banner("4. The same stack with residual connections and layer norm");
         Rng init(42);
         const auto rs = layer_stats(Deep(V, real(0.02), true, init), batch);
         const PerLayer& ps = st[1];   // the plain stack at std 0.02, from part 3
@@ -244,7 +225,7 @@ int main(int argc, char** argv) {
               "std %.3f at layer 16, predicted sqrt(1 + 16 x 0.16^2) = %.3f (within 5%%); grad std at layer 1 is "
               "%.2f x layer 16's", rs.std[L - 1], grow, grad_ratio);
 
-        banner("5. Training the stacks: loss and the update-to-data ratio");
+        tut::banner("5. Training the stacks: loss and the update-to-data ratio");
         const int64_t steps = quick ? 100 : 500, Bt = 64, window = steps / 5;
         const real lr = real(3e-3);
         const std::vector<Batch> val = ds.eval_batches(Split::val, 512, int(T), 4, 99);
@@ -307,15 +288,14 @@ int main(int argc, char** argv) {
               "across layers (%.1e to %.1e); plain 0.02 as low as %.1e, below 1/100 of that", res_min, res_max,
               plain_min);
 
-        banner("Figures");
-        const std::string dir = "out/tutorials/08";
-        std::filesystem::create_directories(dir);
+        tut::banner("Figures");
+        const std::string mode = quick ? "_quick" : "";   // a --quick run draws its own copies of the figures
         std::vector<double> layer;
         for (int64_t l = 1; l <= L; l++) layer.push_back(double(l));
         // room: an unnamed, undrawn point that stretches the log axis, so the legend covers no curve
         auto per_layer = [&](const std::string& title, const std::string& y_label, std::vector<std::vector<double>> ys,
-                             const std::vector<std::string>& labels, const char* legend, double room, const char* file,
-                             bool log_y = true) {
+                             const std::vector<std::string>& labels, const char* legend, double room,
+                             const std::string& name, bool log_y = true) {
             std::vector<io::Series> ss;
             for (size_t k = 0; k < ys.size(); k++) {
                 ss.push_back({labels[k], layer, ys[k]});
@@ -324,27 +304,24 @@ int main(int argc, char** argv) {
             ss.push_back({"", {1}, {room}, "none"});
             io::ChartOptions o;
             o.title = title, o.x_label = "layer", o.y_label = y_label, o.log_y = log_y, o.legend = legend;
-            io::line_chart(ss, o).save(dir + "/" + file);
+            tut::save_figure(io::line_chart(ss, o), "08", name + mode);
         };
         const std::vector<std::string> init_names = {"plain, std 0.02", "plain, std 1/8", "plain, std (5/3)/8",
                                                      "plain, std 3/8", "residual + layer norm, std 0.02"};
         per_layer("Activation std per layer at initialisation", "std of h", {st[1].std, st[2].std, st[3].std, st[4].std,
-                  rs.std}, init_names, "bottom left", 1, "act_std.svg");
+                  rs.std}, init_names, "bottom left", 1, "act_std");
         per_layer("Gradient std per layer at initialisation", "std of dloss/dh", {st[1].grad, st[2].grad, st[3].grad,
-                  st[4].grad, rs.grad}, init_names, "bottom right", 1e-2, "grad_std.svg");
+                  st[4].grad, rs.grad}, init_names, "bottom right", 1e-2, "grad_std");
         per_layer("Update-to-data ratio per layer, end of training", "std(dW) / std(W)", ratio, names, "top right", 100,
-                  "update_ratio.svg");
+                  "update_ratio");
         std::vector<std::vector<double>> sat_pct(4);   // the plain stacks, in the colours of the charts above
         for (size_t k = 0; k < 4; k++)
             for (double v : st[k + 1].sat) sat_pct[k].push_back(100 * v);
         per_layer("Saturated tanh units (|h| > 0.97) per layer at initialisation", "% of activations", sat_pct,
-                  init_names, "top right", 80, "saturation.svg", false);
-        std::printf("wrote %s/act_std.svg, grad_std.svg, saturation.svg, update_ratio.svg\n", dir.c_str());
+                  init_names, "top right", 80, "saturation", false);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "08_initialisation: %s\n", e.what());
         return 1;
     }
-    banner("Summary");
-    for (const std::string& s : claims) std::printf("%s\n", s.c_str());
-    return all_ok ? 0 : 1;
+    return claim.summary();
 }
