@@ -160,3 +160,6 @@ tsan:
 
 cppcheck:
 	@bash scripts/cppcheck
+
+# ---- GPT-2's tokenizer against its JavaScript reference (make test-gpt2-tokenizer) ----------------
+include tests/gpt2_tokenizer/rules.mk
