@@ -219,7 +219,8 @@ BpeTokenizer load_bpe(const std::string& dir) {
     namespace fs = std::filesystem;
     const fs::path d(dir);
     for (auto [encoder, merges] : {std::pair{"encoder.json", "vocab.bpe"}, std::pair{"vocab.json", "merges.txt"}})
-        if (fs::exists(d / encoder) && fs::exists(d / merges)) return load_bpe_files(d / encoder, d / merges);
+        if (fs::exists(d / encoder) && fs::exists(d / merges))
+            return load_bpe_files((d / encoder).string(), (d / merges).string());
     bad_file(dir, "no tokenizer files: expected encoder.json and vocab.bpe (or Hugging Face's vocab.json and merges.txt)");
 }
 
