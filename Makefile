@@ -161,3 +161,6 @@ tsan:
 cppcheck:
 	@bash scripts/cppcheck
 include tutorials/figures.mk
+
+# ---- GPT-2's tokenizer against its JavaScript reference (make test-gpt2-tokenizer) ----------------
+include tests/gpt2_tokenizer/rules.mk

@@ -1,4 +1,4 @@
-// The character tokenizer. See tokenizer.h.
+// The streaming decoder and the character tokenizer. See tokenizer.h.
 #include "gpt/tokenizer.h"
 
 #include <algorithm>
@@ -9,6 +9,25 @@
 #include "nn/io/utf8.h"
 
 namespace gs::gpt {
+
+// ---- StreamDecoder ----
+
+std::string StreamDecoder::push(int32_t id) {
+    pending_ += tok_.token_bytes(id);
+    // Hold back a character that has started but not ended; everything before it is final. The held
+    // bytes begin with a lead byte, which never continues an earlier sequence, so decoding the two parts
+    // apart gives what decoding them together would.
+    const size_t keep = io::incomplete_utf8_tail(pending_);
+    std::string text = io::replace_invalid_utf8(pending_.substr(0, pending_.size() - keep));
+    pending_.erase(0, pending_.size() - keep);
+    return text;
+}
+
+std::string StreamDecoder::finish() {
+    std::string text = io::replace_invalid_utf8(pending_);
+    pending_.clear();
+    return text;
+}
 
 // ---- CharTokenizer ----
 
@@ -67,6 +86,12 @@ std::vector<int32_t> CharTokenizer::encode(const std::string& utf8, const std::s
         ids.push_back(id);
     }
     return ids;
+}
+
+std::string CharTokenizer::token_bytes(int32_t id) const {
+    check(id >= 0 && id < vocab_size(), "token_bytes", "token id ", id, " is out of range for a vocabulary of ",
+          vocab_size());
+    return io::encode_utf8(chars_[size_t(id)]);
 }
 
 std::string CharTokenizer::decode(const std::vector<int32_t>& ids) const {

@@ -163,6 +163,22 @@ TEST(Json, RejectsInvalidUtf8) {
     EXPECT_TRUE(is_valid_utf8(""));
 }
 
+TEST(Json, LargeObjectKeepsFileOrderAndFindsALateDuplicate) {
+    // the size of GPT-2's encoder.json: 50,257 keys
+    std::string text = "{";
+    for (int i = 0; i < 50257; i++) text += (i ? ", \"k" : "\"k") + std::to_string(i) + "\": " + std::to_string(i);
+    Json v = parse_json(text + "}");
+    ASSERT_EQ(v.object.size(), 50257u);
+    for (size_t i = 0; i < v.object.size(); i += 997) {
+        EXPECT_EQ(v.object[i].first, "k" + std::to_string(i));
+        EXPECT_EQ(v.object[i].second.integer, int64_t(i));
+    }
+    const std::string late = text + ", \"k123\": 0}";   // the duplicate is the last key
+    EXPECT_NE(parse_error(late).find("duplicate key \"k123\" at byte " + std::to_string(text.size() + 2)),
+              std::string::npos)
+        << parse_error(late);
+}
+
 TEST(Json, RejectsDuplicateKeys) {
     // {"a":1,"a":2}: the second "a" starts at byte 7
     EXPECT_NE(parse_error(R"({"a":1,"a":2})").find("duplicate key \"a\" at byte 7"), std::string::npos);

@@ -107,3 +107,29 @@ TEST(Tokenizer, FromStringRejectsUnsortedRepeatedEmptyOrInvalid) {
     msg = error_of([] { CharTokenizer::from_string("ab\xFF"); });
     EXPECT_NE(msg.find("tokenizer vocabulary: invalid UTF-8 at byte offset 2 (0xFF)"), std::string::npos) << msg;
 }
+
+// ---- the Tokenizer interface and StreamDecoder ----
+
+TEST(Tokenizer, CharTokenizerServesThroughTheInterface) {
+    const CharTokenizer chars = CharTokenizer::from_text("ab\xC3\xA9");
+    const gs::gpt::Tokenizer& tok = chars;
+    EXPECT_EQ(tok.kind(), "char");
+    EXPECT_EQ(tok.vocab_size(), 3);
+    EXPECT_EQ(tok.encode("ba\xC3\xA9"), (std::vector<int32_t>{1, 0, 2}));
+    EXPECT_EQ(tok.decode({2, 0}), "\xC3\xA9" "a");
+    EXPECT_EQ(tok.token_bytes(2), "\xC3\xA9");   // a whole character, two bytes
+    EXPECT_THROW(tok.token_bytes(3), std::invalid_argument);
+    EXPECT_THROW(tok.token_bytes(-1), std::invalid_argument);
+}
+
+TEST(Tokenizer, StreamDecoderGivesEachCharacterAsItsTokenArrives) {
+    const std::string text = "h\xC3\xA9 \xE4\xB8\xAD\xF0\x9F\x98\x80";   // hé 中😀
+    const CharTokenizer tok = CharTokenizer::from_text(text);
+    gs::gpt::StreamDecoder stream(tok);
+    std::vector<std::string> pieces;
+    for (int32_t id : tok.encode(text)) pieces.push_back(stream.push(id));
+    // character tokens are always whole: nothing is ever held back
+    EXPECT_EQ(pieces, (std::vector<std::string>{"h", "\xC3\xA9", " ", "\xE4\xB8\xAD", "\xF0\x9F\x98\x80"}));
+    EXPECT_EQ(stream.finish(), "");
+    EXPECT_THROW(stream.push(99), std::invalid_argument);
+}

@@ -114,3 +114,62 @@ TEST(Utf8, DescribeCharShowsPrintableAndEscapesControls) {
     EXPECT_EQ(describe_char('\n'), "'\\n' (U+000A)");
     EXPECT_EQ(describe_char(7), "U+0007");
 }
+
+// ---- replacing ill-formed parts, and the incomplete tail a streaming decoder holds back ----
+// The expected strings follow the Unicode standard's "maximal subpart" rule (one U+FFFD per maximal
+// prefix of a well-formed sequence, one per other bad byte); Python's bytes.decode("utf-8", "replace")
+// gives the same for each case.
+
+TEST(Utf8, ReplaceKeepsValidTextUnchanged) {
+    const std::string text = "plain, caf\xC3\xA9, \xE4\xB8\xAD, \xF0\x9F\x98\x80";
+    EXPECT_EQ(replace_invalid_utf8(text), text);
+    EXPECT_EQ(replace_invalid_utf8(""), "");
+}
+
+TEST(Utf8, ReplaceGivesOneReplacementPerMaximalSubpart) {
+    const std::string R = "\xEF\xBF\xBD";   // U+FFFD
+    // E4 B8 is the start of 中 (E4 B8 AD) cut short by 'b': one U+FFFD for both bytes
+    EXPECT_EQ(replace_invalid_utf8("a\xE4\xB8" "b"), "a" + R + "b");
+    // truncated at the end: the whole well-formed prefix is one U+FFFD
+    EXPECT_EQ(replace_invalid_utf8("\xF0\x90\x80"), R);
+    EXPECT_EQ(replace_invalid_utf8("\xC3"), R);
+    // a prefix cut by the start of a new, complete character: one U+FFFD, then the character
+    EXPECT_EQ(replace_invalid_utf8("\xE4\xB8\xE4\xB8\xAD"), R + "\xE4\xB8\xAD");
+    EXPECT_EQ(replace_invalid_utf8("\xC3\xA9\xE4"), "\xC3\xA9" + R);
+    // a second byte outside its lead's range is never a prefix: each byte alone
+    EXPECT_EQ(replace_invalid_utf8("\xED\xA0\x80"), R + R + R);         // would be a surrogate
+    EXPECT_EQ(replace_invalid_utf8("\xE0\x80"), R + R);                 // overlong
+    EXPECT_EQ(replace_invalid_utf8("\xF4\x90\x80\x80"), R + R + R + R); // above U+10FFFF
+    EXPECT_EQ(replace_invalid_utf8("\xC0\xAF"), R + R);                 // C0 never starts anything
+    // stray continuation bytes and bytes that are never UTF-8
+    EXPECT_EQ(replace_invalid_utf8("\x80\x80"), R + R);
+    EXPECT_EQ(replace_invalid_utf8("x\xFFy"), "x" + R + "y");
+}
+
+TEST(Utf8, ReplacedTextIsAlwaysValid) {
+    // every two-byte string: whatever comes in, valid UTF-8 comes out
+    for (int a = 0; a < 256; a++)
+        for (int b = 0; b < 256; b++) {
+            const std::string s{char(a), char(b)};
+            ASSERT_TRUE(is_valid_utf8(replace_invalid_utf8(s))) << a << " " << b;
+        }
+}
+
+TEST(Utf8, IncompleteTailCountsOnlyAWellFormedPrefix) {
+    EXPECT_EQ(incomplete_utf8_tail(""), 0u);
+    EXPECT_EQ(incomplete_utf8_tail("abc"), 0u);
+    EXPECT_EQ(incomplete_utf8_tail("ab\xC3\xA9"), 0u);        // é complete
+    EXPECT_EQ(incomplete_utf8_tail("ab\xC3"), 1u);            // é started
+    EXPECT_EQ(incomplete_utf8_tail("ab\xE4"), 1u);            // 中 started
+    EXPECT_EQ(incomplete_utf8_tail("ab\xE4\xB8"), 2u);
+    EXPECT_EQ(incomplete_utf8_tail("\xF0\x9F\x98"), 3u);      // 😀 missing its last byte
+    EXPECT_EQ(incomplete_utf8_tail("\xF0\x9F\x98\x80"), 0u);  // 😀 complete
+    EXPECT_EQ(incomplete_utf8_tail("\xE4\xB8\xE4"), 1u);      // only the last sequence counts
+    // never the start of a character: nothing to wait for
+    EXPECT_EQ(incomplete_utf8_tail("ab\xFF"), 0u);
+    EXPECT_EQ(incomplete_utf8_tail("ab\x80"), 0u);            // a continuation with no lead
+    EXPECT_EQ(incomplete_utf8_tail("\xED\xA0"), 0u);          // surrogate: ill-formed already
+    EXPECT_EQ(incomplete_utf8_tail("\xE0\x80"), 0u);          // overlong: ill-formed already
+    EXPECT_EQ(incomplete_utf8_tail("\xC1"), 0u);              // C1 never starts a sequence
+    EXPECT_EQ(incomplete_utf8_tail("a\x80\x80\x80"), 0u);     // continuations only
+}

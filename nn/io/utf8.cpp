@@ -6,6 +6,11 @@
 
 namespace gs::io {
 
+namespace {
+// The one reason that means "well-formed so far, but more bytes are needed": compared by address.
+const char kTruncated[] = "truncated sequence at end of input";
+}  // namespace
+
 // The lead byte fixes the length; narrowing the second byte's range is all it takes to refuse
 // overlong forms (E0, F0), surrogates (ED) and code points past U+10FFFF (F4). Every later byte only
 // has to be a continuation byte 10xxxxxx.
@@ -33,7 +38,7 @@ size_t utf8_next(const unsigned char* p, size_t left, uint32_t* cp, const char**
         return 0;
     }
     for (size_t k = 1; k < len; k++) {
-        if (k >= left) { *bad = k - 1; *why = "truncated sequence at end of input"; return 0; }
+        if (k >= left) { *bad = k - 1; *why = kTruncated; return 0; }
         const unsigned char b = p[k];
         *bad = k;
         if (b < 0x80 || b > 0xBF) { *why = "expected a continuation byte"; return 0; }
@@ -83,6 +88,44 @@ bool is_valid_utf8(const std::string& s) {
         i += n;
     }
     return true;
+}
+
+std::string replace_invalid_utf8(const std::string& bytes) {
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(bytes.data());
+    const size_t n = bytes.size();
+    std::string out;
+    out.reserve(n);
+    uint32_t cp;
+    const char* why;
+    size_t bad;
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_next(p + i, n - i, &cp, &why, &bad);
+        if (len > 0) {
+            out.append(bytes, i, len);
+            i += len;
+            continue;
+        }
+        out += "\xEF\xBF\xBD";   // U+FFFD for the maximal subpart: the bytes before the one that broke it,
+        // which is all that is left if the input ended too early; at least the lead byte
+        i += why == kTruncated ? n - i : (bad > 0 ? bad : 1);
+    }
+    return out;
+}
+
+size_t incomplete_utf8_tail(const std::string& bytes) {
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(bytes.data());
+    const size_t n = bytes.size();
+    // walk back over up to 3 continuation bytes to the lead byte, then ask the decoder about the rest
+    for (size_t k = 1; k <= 3 && k <= n; k++) {
+        const unsigned char b = p[n - k];
+        if (b < 0x80) return 0;                // ASCII ends every sequence before it
+        if (b < 0xC0) continue;                // a continuation byte: the lead is further back
+        uint32_t cp;
+        const char* why = "";
+        size_t bad;
+        return utf8_next(p + n - k, k, &cp, &why, &bad) == 0 && why == kTruncated ? k : 0;
+    }
+    return 0;
 }
 
 void append_utf8(std::string& out, uint32_t cp) {

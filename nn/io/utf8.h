@@ -34,6 +34,20 @@ bool is_valid_utf8(const std::string& s);
 // A scalar value is any code point but a surrogate, up to U+10FFFF: exactly what UTF-8 can encode.
 inline bool is_scalar_value(uint32_t cp) { return cp <= 0x10FFFF && (cp < 0xD800 || cp > 0xDFFF); }
 
+// `bytes` with each ill-formed part replaced by U+FFFD, the way Python's decode(errors="replace") and
+// the Unicode standard's "maximal subpart" practice do it: a lead byte with the continuation bytes
+// that correctly follow it becomes one U+FFFD; any other bad byte becomes one U+FFFD of its own.
+//   replace_invalid_utf8("a\xE4\xB8b")   // "a\uFFFDb": E4 B8 starts 中 but stops early: one U+FFFD
+//   replace_invalid_utf8("\xED\xA0\x80") // three U+FFFD: ED A0 would be a surrogate, never a prefix
+std::string replace_invalid_utf8(const std::string& bytes);
+
+// How many bytes (0 to 3) at the end of `bytes` begin a well-formed sequence that stops before its
+// end: what a decoder fed one piece at a time must hold back until the next piece completes it.
+//   incomplete_utf8_tail("ab\xE4\xB8")   // 2 (the first two bytes of 中)
+//   incomplete_utf8_tail("ab\xC3\xA9")   // 0 (é is complete)
+//   incomplete_utf8_tail("ab\xFF")        // 0 (0xFF never starts a sequence: it is simply invalid)
+size_t incomplete_utf8_tail(const std::string& bytes);
+
 // Appends the 1-4 bytes of cp, which must be a scalar value (not checked: the callers know it is).
 void append_utf8(std::string& out, uint32_t cp);
 
