@@ -160,3 +160,4 @@ tsan:
 
 cppcheck:
 	@bash scripts/cppcheck
+include tutorials/exercises/exercises.mk
