@@ -19,9 +19,10 @@ EX_OBJS    ?= $(EX_STEMS:%=$(EX_OUT)/%.o)
 EX_HARNESS := $(patsubst $(EX_DIR)/harness/%.cpp,$(BUILD)/exercises/harness/%.o,$(wildcard $(EX_DIR)/harness/*.cpp))
 EX_LIB     := $(BUILD)/libgradschool64.a
 EX_BIN     := $(EX_OUT)/exercises
-# -O1: the tests run small cases, so a quick compile matters more than fast code; -g for a debugger.
-# -Wno-unused-parameter: a stub does not use its parameters yet.
+# The tests run small cases, so a quick compile matters more than fast code: -O1 for your files (-O0 for the
+# tests), -g for a debugger. -Wno-unused-parameter: a stub does not use its parameters yet.
 EX_CXXFLAGS := -std=c++17 -Wall -Wextra -Wshadow -Wno-unused-parameter -O1 -g -fopenmp -I. -MMD -MP -DGRADSCHOOL_DOUBLE
+EX_TESTFLAGS := $(subst -O1,-O0,$(EX_CXXFLAGS))
 EX_STRICT  := $(if $(filter-out 0,$(STRICT)),--strict)
 
 .PHONY: exercises exercise
@@ -35,7 +36,7 @@ $(EX_DIR)/work/%.cpp:
 
 $(BUILD)/exercises/harness/%.o: $(EX_DIR)/harness/%.cpp
 	@mkdir -p $(@D)
-	$(CXX) $(EX_CXXFLAGS) -c $< -o $@
+	$(CXX) $(EX_TESTFLAGS) -c $< -o $@
 
 $(EX_OUT)/%.o: $(EX_SRC)/%.cpp
 	@mkdir -p $(@D)

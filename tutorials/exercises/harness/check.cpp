@@ -23,8 +23,10 @@ bool close(double expected, double got, double atol, double rtol) {
     return std::fabs(got - expected) <= atol + rtol * std::fabs(expected);
 }
 
-// A recognisable shape of the whole error, or "". prefill: what the buffer held before (0 for a forward).
-std::string diagnose(const real* expected, const real* got, int64_t n, double prefill, double atol, double rtol) {
+// A recognisable shape of the error, or "". prefill: what the buffer held before (0 for a forward); first:
+// the first wrong element. A ratio or an offset is only named when several elements share it.
+std::string diagnose(const real* expected, const real* got, int64_t n, double prefill, double atol, double rtol,
+                     int64_t first) {
     bool any_nan = false, all_zero = true, any_expected = false;
     for (int64_t i = 0; i < n; i++) {
         any_nan = any_nan || std::isnan(double(got[i]));
@@ -43,7 +45,8 @@ std::string diagnose(const real* expected, const real* got, int64_t n, double pr
     }
     // one ratio got/expected for every element (where both are finite and expected is not ~0)?
     double ratio = 0;
-    bool have = false, same_ratio = true;
+    int64_t have = 0;
+    bool same_ratio = true;
     for (int64_t i = 0; i < n && same_ratio; i++) {
         double e = double(expected[i]), g = double(got[i]);
         if (!std::isfinite(e) || !std::isfinite(g)) continue;
@@ -51,23 +54,27 @@ std::string diagnose(const real* expected, const real* got, int64_t n, double pr
             same_ratio = std::fabs(g) <= 1e-6;
             continue;
         }
-        if (!have) { ratio = g / e; have = true; }
+        if (have++ == 0) ratio = g / e;
         same_ratio = std::fabs(g / e - ratio) <= 1e-6 * std::fmax(1.0, std::fabs(ratio));
     }
-    if (have && same_ratio) {
+    if (have >= 2 && same_ratio) {
         if (std::fabs(ratio + 1) < 1e-6) return "the expected value with its sign flipped, everywhere";
         if (std::fabs(ratio - 1) > 1e-6) return "every value is " + fmt(ratio) + " times the expected one";
     }
     // one offset got - expected for every element?
     double offset = 0;
-    bool have_offset = false, same_offset = true;
+    int64_t have_offset = 0;
+    bool same_offset = true;
     for (int64_t i = 0; i < n && same_offset; i++) {
         double e = double(expected[i]), g = double(got[i]);
         if (!std::isfinite(e) || !std::isfinite(g)) continue;
-        if (!have_offset) { offset = g - e; have_offset = true; }
+        if (have_offset++ == 0) offset = g - e;
         same_offset = std::fabs(g - e - offset) <= atol + 1e-9 * std::fabs(e);
     }
-    if (have_offset && same_offset && std::fabs(offset) > atol) return "every value is off by the same " + fmt(offset);
+    if (have_offset >= 2 && same_offset && std::fabs(offset) > atol) return "every value is off by the same " + fmt(offset);
+    if (prefill != 0 && close(double(expected[first]), double(got[first]) + prefill, atol, rtol))
+        return "this one is off by exactly what the gradient held before your code ran (" + fmt(prefill) +
+               "): = where += belongs?";
     return "";
 }
 
@@ -131,7 +138,8 @@ std::string fmt(double v) {
 }
 
 std::string position(int64_t k, const Shape& shape) {
-    Shape p = shape.empty() ? Shape{} : position_of(k, shape);
+    if (shape.empty()) return "";   // a 0-d value is named alone
+    Shape p = position_of(k, shape);
     std::string s = "[";
     for (size_t i = 0; i < p.size(); i++) s += (i ? ", " : "") + std::to_string(p[i]);
     return s + "]";
@@ -149,7 +157,7 @@ bool expect_close(const Case& c, const std::string& name, const Shape& shape, co
     int64_t i = first_mismatch(expected, got, n, atol, rtol);
     if (i < 0) return true;
     fail(c, name + position(i, shape) + " is wrong: expected " + fmt(double(expected[i])) + ", got " +
-                fmt(double(got[i])) + with_diagnosis(diagnose(expected, got, n, 0, atol, rtol)));
+                fmt(double(got[i])) + with_diagnosis(diagnose(expected, got, n, 0, atol, rtol, i)));
     return false;
 }
 
@@ -203,7 +211,7 @@ bool expect_backward(const Case& c, const GradcheckFn& yours, const GradcheckFn&
         fail(c, name + position(i, inputs[k].shape()) + " is wrong: expected " + fmt(double(expected[i])) +
                     " (the library's backward; finite differences give " + fmt(fd) + "), got " +
                     fmt(double(got[size_t(i)])) +
-                    with_diagnosis(diagnose(expected, got.data(), n, kPrefill, atol, rtol)));
+                    with_diagnosis(diagnose(expected, got.data(), n, kPrefill, atol, rtol, i)));
         return false;
     }
     if (!finite_differences) return true;

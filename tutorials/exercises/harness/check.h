@@ -11,12 +11,23 @@
 // finite differences in tests/grad/) and gs::gradcheck for a backward.
 #pragma once
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "autograd/gradcheck.h"
 #include "autograd/tensor.h"
 #include "autograd/value.h"
+
+namespace gs::ex {
+
+// What not_done() throws: "exercise 04.3 (softmax backward) is not done yet".
+class NotDone : public std::logic_error {
+public:
+    explicit NotDone(const std::string& id);
+};
+
+}  // namespace gs::ex
 
 namespace gs::workbook {
 
@@ -75,7 +86,7 @@ std::vector<ValueNode*> reference_topo(ValueNode* root);
 
 // ---- small helpers ----
 std::string fmt(double v);                       // "0.073412", "-inf", "nan", "1.2e+03"
-std::string position(int64_t k, const Shape& shape);   // "[1, 2]"
+std::string position(int64_t k, const Shape& shape);   // "[1, 2]"; "" for a 0-d shape
 Tensor copy_of(const Tensor& t);                 // a new leaf with the same data and requires_grad
 
 }  // namespace gs::workbook

@@ -154,8 +154,11 @@ int main(int argc, char** argv) {
     std::vector<Outcome> outcomes;
     for (const Exercise& e : todo) outcomes.push_back(run_exercise(e, verbose, timeout));
 
-    std::printf("\nWorkbook %s/ (%zu exercise%s; make exercise EX=%s runs one with its tests' full output)\n\n",
-                workbook.c_str(), todo.size(), todo.size() == 1 ? "" : "s", todo[0].id.c_str());
+    if (verbose)
+        std::printf("\nExercise %s in %s/\n\n", todo[0].id.c_str(), workbook.c_str());
+    else
+        std::printf("\nWorkbook %s/, %zu exercises (make exercise EX=04.3 runs one with its tests' full output)\n\n",
+                    workbook.c_str(), todo.size());
     std::printf("  %s %s %s %s\n", pad("id", 5).c_str(), pad("chapter", 26).c_str(), pad("exercise", 44).c_str(),
                 "status");
     int done = 0, not_done = 0, failing = 0;

@@ -1,7 +1,9 @@
 // What the exercises may call besides the library: not_done() for the stubs, and make_result() for the
 // chapter-1 Value ops (the library keeps its own version private in value.cpp).
+#include "autograd/value.h"
 #include "tutorials/exercises/exercises.h"
 #include "tutorials/exercises/harness/catalog.h"
+#include "tutorials/exercises/harness/check.h"
 
 namespace gs::ex {
 

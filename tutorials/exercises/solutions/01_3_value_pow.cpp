@@ -7,6 +7,7 @@
 // Test it: make exercise EX=01.3. Then compare with pow() in autograd/value.cpp.
 #include <cmath>
 
+#include "autograd/value.h"
 #include "tutorials/exercises/exercises.h"
 
 namespace gs::ex {

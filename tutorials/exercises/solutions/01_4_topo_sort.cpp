@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "autograd/value.h"
 #include "tutorials/exercises/exercises.h"
 
 namespace gs::ex {

@@ -11,6 +11,7 @@
 // Test it: make exercise EX=01.5. Then compare with Value::backward() in autograd/value.cpp.
 #include <vector>
 
+#include "autograd/value.h"
 #include "tutorials/exercises/exercises.h"
 
 namespace gs::ex {

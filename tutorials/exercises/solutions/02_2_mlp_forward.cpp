@@ -7,6 +7,7 @@
 // Test it: make exercise EX=02.2.
 #include <vector>
 
+#include "autograd/value.h"
 #include "tutorials/exercises/exercises.h"
 
 namespace gs::ex {

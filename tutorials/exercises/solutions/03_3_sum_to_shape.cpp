@@ -10,8 +10,8 @@
 // Test it: make exercise EX=03.3.
 #include <vector>
 
-#include "tutorials/exercises/exercises.h"
 #include "autograd/broadcast.h"
+#include "tutorials/exercises/exercises.h"
 
 namespace gs::ex {
 

@@ -10,6 +10,7 @@
 // Test it: make exercise EX=01.1. Then compare with tanh() in autograd/value.cpp.
 #include <cmath>
 
+#include "autograd/value.h"
 #include "tutorials/exercises/exercises.h"
 
 namespace gs::ex {

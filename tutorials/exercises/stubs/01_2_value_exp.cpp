@@ -6,6 +6,7 @@
 // Test it: make exercise EX=01.2. Then compare with exp() in autograd/value.cpp.
 #include <cmath>
 
+#include "autograd/value.h"
 #include "tutorials/exercises/exercises.h"
 
 namespace gs::ex {

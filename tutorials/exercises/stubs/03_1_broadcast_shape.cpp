@@ -8,6 +8,7 @@
 // Test it: make exercise EX=03.1. Then compare with autograd/broadcast.cpp.
 #include <algorithm>
 
+#include "autograd/check.h"
 #include "tutorials/exercises/exercises.h"
 
 namespace gs::ex {

@@ -5,9 +5,9 @@
 // copy of the running x and added back onto it (the residual stream). Use the library's ops (operator+
 // from autograd/elementwise.h): your forward then gets its backward for free.
 // Test it: make exercise EX=10.2. Then compare with Block::forward in gpt/model.cpp.
-#include "tutorials/exercises/exercises.h"
 #include "autograd/elementwise.h"
 #include "gpt/model.h"
+#include "tutorials/exercises/exercises.h"
 
 namespace gs::ex {
 

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <vector>
 
+#include "autograd/tensor.h"
 #include "tutorials/exercises/exercises.h"
 
 namespace gs::ex {
