@@ -36,6 +36,7 @@ const std::vector<Exercise>& catalog() {
         {"11.2", "11 training a GPT", "clip_grad_norm", "11_2_clip_grad_norm.cpp"},
         {"13.1", "13 generation", "top-k filtering", "13_1_top_k_filter.cpp"},
         {"13.2", "13 generation", "top-p filtering", "13_2_top_p_filter.cpp"},
+        {"14.1", "14 BPE", "one BPE merge step", "14_1_bpe_merge.cpp"},
         {"16.1", "16 making it fast", "a 4x8 register-tiled micro-kernel", "16_1_micro_kernel_4x8.cpp"},
         {"16.2", "16 making it fast", "packing A into 4-row panels", "16_2_pack_a_panel.cpp"},
     };
