@@ -7,7 +7,7 @@
 # It links the double build of the library (real = double), so gradient checks are tight. The tests
 # (harness/) are compiled once into $(BUILD)/exercises/harness; each set of exercise sources gets its own
 # directory. tutorials/exercises/check_workbook builds the same binary from solutions/, from stubs/ and
-# from each wrong answer by setting EX_SRC, EX_OUT and EX_OBJS.
+# from rounds of wrong answers by setting EX_SRC, EX_OUT and EX_OBJS.
 
 BUILD ?= build
 EX_DIR     := tutorials/exercises
@@ -32,18 +32,32 @@ EX_STRICT  := $(if $(filter-out 0,$(STRICT)),--strict)
 $(EX_DIR)/work/%.cpp:
 	@mkdir -p $(@D)
 	@test -f $(EX_DIR)/stubs/$*.cpp || { echo "workbook: no stub $(EX_DIR)/stubs/$*.cpp for $@" >&2; exit 1; }
-	cp -n $(EX_DIR)/stubs/$*.cpp $@
+	@echo "your file: $@ (a copy of its stub)"
+	@cp -n $(EX_DIR)/stubs/$*.cpp $@
 
 $(BUILD)/exercises/harness/%.o: $(EX_DIR)/harness/%.cpp
 	@mkdir -p $(@D)
 	$(CXX) $(EX_TESTFLAGS) -c $< -o $@
 
+# A file of yours that does not compile leaves a marker, <stem>.error, beside the binary, which reports that
+# exercise as failing; its stub stands in for it so that the other exercises still run. check_workbook turns
+# this off (EX_FALLBACK=0): a wrong answer that does not compile is an error there.
+EX_FALLBACK ?= 1
 $(EX_OUT)/%.o: $(EX_SRC)/%.cpp
 	@mkdir -p $(@D)
+	@rm -f $(@D)/$*.error
+ifeq ($(EX_FALLBACK),1)
+	@echo "compiling $<"
+	@$(CXX) $(EX_CXXFLAGS) -c $< -o $@ || { echo "$<" > $(@D)/$*.error; \
+	    echo "workbook: $< does not compile (the errors are above); its exercise is marked failing" >&2; \
+	    $(CXX) $(EX_CXXFLAGS) -c $(EX_DIR)/stubs/$*.cpp -o $@; }
+else
 	$(CXX) $(EX_CXXFLAGS) -c $< -o $@
+endif
 
 $(EX_BIN): $(EX_HARNESS) $(EX_OBJS) $(EX_LIB)
-	$(CXX) -fopenmp $(EX_HARNESS) $(EX_OBJS) $(EX_LIB) -o $@ -lgtest -pthread
+	@echo "linking $@"
+	@$(CXX) -fopenmp $(EX_HARNESS) $(EX_OBJS) $(EX_LIB) -o $@ -lgtest -pthread
 
 exercises: $(EX_BIN)
 	@$(EX_BIN) --workbook=$(strip $(EX_SRC)) $(EX_STRICT)

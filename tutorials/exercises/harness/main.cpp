@@ -75,7 +75,14 @@ struct Outcome {
     _exit(0);
 }
 
-Outcome run_exercise(const Exercise& e, bool verbose, unsigned timeout) {
+Outcome run_exercise(const Exercise& e, bool verbose, unsigned timeout, const std::string& bin_dir,
+                     const std::string& workbook) {
+    // the build leaves <stem>.error beside this binary when the learner's file did not compile
+    std::string stem = e.file.substr(0, e.file.rfind('.'));
+    if (std::ifstream(bin_dir + "/" + stem + ".error"))
+        return {"failing", "exercise " + e.id + " (" + e.title + "): your file " + workbook + "/" + e.file +
+                               " does not compile; the compiler's messages are above (edit the file, or touch it, "
+                               "to see them again)"};
     int fds[2];
     if (pipe(fds) != 0) return {"failing", std::string("could not create a pipe: ") + std::strerror(errno)};
     std::fflush(nullptr);
@@ -152,7 +159,8 @@ int main(int argc, char** argv) {
 
     bool verbose = !only.empty();
     std::vector<Outcome> outcomes;
-    for (const Exercise& e : todo) outcomes.push_back(run_exercise(e, verbose, timeout));
+    std::string self = argv[0], bin_dir = self.find('/') == std::string::npos ? "." : self.substr(0, self.rfind('/'));
+    for (const Exercise& e : todo) outcomes.push_back(run_exercise(e, verbose, timeout, bin_dir, workbook));
 
     if (verbose)
         std::printf("\nExercise %s in %s/\n\n", todo[0].id.c_str(), workbook.c_str());
