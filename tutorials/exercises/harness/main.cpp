@@ -16,8 +16,8 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <iostream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -129,39 +129,9 @@ void print_message(const std::string& message, const std::string& id, int max_li
     }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    testing::InitGoogleTest(&argc, argv);
-    std::string only, report, workbook = "tutorials/exercises/work";
-    bool strict = false;
-    unsigned timeout = 60;
-    for (int i = 1; i < argc; i++) {
-        std::string a = argv[i];
-        if (a.rfind("--only=", 0) == 0) only = a.substr(7);
-        else if (a.rfind("--report=", 0) == 0) report = a.substr(9);
-        else if (a.rfind("--workbook=", 0) == 0) workbook = a.substr(11);
-        else if (a.rfind("--timeout=", 0) == 0) timeout = unsigned(std::stoul(a.substr(10)));
-        else if (a == "--strict") strict = true;
-        else {
-            std::fprintf(stderr, "exercises: unknown option %s (see tutorials/exercises/README.md)\n", a.c_str());
-            return 2;
-        }
-    }
-    std::vector<Exercise> todo;
-    try {
-        if (only.empty()) todo = catalog();
-        else todo = {find_exercise(only)};
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "%s\n", e.what());
-        return 2;
-    }
-
-    bool verbose = !only.empty();
-    std::vector<Outcome> outcomes;
-    std::string self = argv[0], bin_dir = self.find('/') == std::string::npos ? "." : self.substr(0, self.rfind('/'));
-    for (const Exercise& e : todo) outcomes.push_back(run_exercise(e, verbose, timeout, bin_dir, workbook));
-
+// The progress table; returns how many exercises are done.
+int print_table(const std::vector<Exercise>& todo, const std::vector<Outcome>& outcomes, const std::string& workbook,
+                bool verbose) {
     if (verbose)
         std::printf("\nExercise %s in %s/\n\n", todo[0].id.c_str(), workbook.c_str());
     else
@@ -184,17 +154,61 @@ int main(int argc, char** argv) {
         if (verbose) std::printf("        your file: %s/%s\n", workbook.c_str(), e.file.c_str());
     }
     std::printf("\nexercises: %d done, %d failing, %d not done (of %zu)\n", done, failing, not_done, todo.size());
+    return done;
+}
 
-    if (!report.empty()) {
-        std::ofstream out(report);
-        for (size_t i = 0; i < todo.size(); i++) {
-            std::string first = outcomes[i].message.substr(0, outcomes[i].message.find('\n'));
-            out << todo[i].id << '\t' << outcomes[i].status << '\t' << first << '\n';
+// One line per exercise, "id<TAB>status<TAB>first line of the message", written to a temporary file and renamed.
+bool write_report(const std::string& path, const std::vector<Exercise>& todo, const std::vector<Outcome>& outcomes) {
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp);
+        for (size_t i = 0; i < todo.size(); i++)
+            out << todo[i].id << '\t' << outcomes[i].status << '\t'
+                << outcomes[i].message.substr(0, outcomes[i].message.find('\n')) << '\n';
+        if (!out) return false;
+    }
+    return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    testing::InitGoogleTest(&argc, argv);
+    std::string only, report, workbook = "tutorials/exercises/work";
+    bool strict = false;
+    unsigned timeout = 60;
+    std::vector<Exercise> todo;
+    try {
+        for (int i = 1; i < argc; i++) {
+            std::string a = argv[i];
+            if (a.rfind("--only=", 0) == 0) only = a.substr(7);
+            else if (a.rfind("--report=", 0) == 0) report = a.substr(9);
+            else if (a.rfind("--workbook=", 0) == 0) workbook = a.substr(11);
+            else if (a.rfind("--timeout=", 0) == 0) {
+                const std::string v = a.substr(10);
+                if (v.empty() || v.size() > 6 || v.find_first_not_of("0123456789") != std::string::npos)
+                    throw std::invalid_argument("exercises: --timeout needs a whole number of seconds, got '" + v + "'");
+                timeout = unsigned(std::stoul(v));
+            }
+            else if (a == "--strict") strict = true;
+            else throw std::invalid_argument("exercises: unknown option " + a + " (see tutorials/exercises/README.md)");
         }
-        if (!out) {
-            std::fprintf(stderr, "exercises: could not write %s\n", report.c_str());
-            return 2;
-        }
+        todo = only.empty() ? catalog() : std::vector<Exercise>{find_exercise(only)};
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return 2;
+    }
+
+    const bool verbose = !only.empty();
+    const std::string self = argv[0];
+    const std::string bin_dir = self.find('/') == std::string::npos ? "." : self.substr(0, self.rfind('/'));
+    std::vector<Outcome> outcomes;
+    for (const Exercise& e : todo) outcomes.push_back(run_exercise(e, verbose, timeout, bin_dir, workbook));
+
+    const int done = print_table(todo, outcomes, workbook, verbose);
+    if (!report.empty() && !write_report(report, todo, outcomes)) {
+        std::fprintf(stderr, "exercises: could not write %s\n", report.c_str());
+        return 2;
     }
     return strict && done != int(todo.size()) ? 1 : 0;
 }
