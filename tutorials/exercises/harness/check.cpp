@@ -133,7 +133,7 @@ std::string fmt(double v) {
     if (std::isnan(v)) return "nan";
     if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
     char buf[40];
-    std::snprintf(buf, sizeof buf, "%.8g", v);
+    std::snprintf(buf, sizeof buf, "%.10g", v);
     return buf;
 }
 

@@ -85,7 +85,7 @@ void library_engine(const Value& root);
 std::vector<ValueNode*> reference_topo(ValueNode* root);
 
 // ---- small helpers ----
-std::string fmt(double v);                       // "0.073412", "-inf", "nan", "1.2e+03"
+std::string fmt(double v);                       // 10 significant digits: "0.07341223918", "-inf", "nan"
 std::string position(int64_t k, const Shape& shape);   // "[1, 2]"; "" for a 0-d shape
 Tensor copy_of(const Tensor& t);                 // a new leaf with the same data and requires_grad
 
