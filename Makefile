@@ -160,4 +160,5 @@ tsan:
 
 cppcheck:
 	@bash scripts/cppcheck
+include tutorials/figures.mk
 include tutorials/exercises/exercises.mk

@@ -1,10 +1,11 @@
-// Chapter 7: self-attention, step by step.
+// Chapter 9: self-attention, step by step.
 // You will learn: how tokens become vectors (a token table with one row per vocabulary entry, plus a
 // position table); how each position makes a query, a key and a value; how softmax(Q Kᵀ / sqrt(d_k)) V
 // mixes the values; why a causal mask makes the model a decoder that can learn next-token prediction;
 // why the scores are divided by sqrt(d_k); and why the output multiplies V = X·W_V, not W_V.
-// Assumes: chapters 1-6 (tensors, backprop through matmul and softmax, gradcheck, embedding lookups).
-// Library code used: autograd/{embedding,matmul,shape,mask,softmax,reduce,gradcheck}.h.
+// Assumes: chapters 1-8 (tensors, backprop through matmul and softmax, gradcheck, embeddings, chapter 7's
+// masked averaging of the past). Library code used: autograd/{embedding,matmul,shape,mask,softmax,reduce,
+// gradcheck}.h; nn/io/svg.h draws the attention weights as a heat map.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -21,6 +22,8 @@
 #include "autograd/reduce.h"
 #include "autograd/shape.h"
 #include "autograd/softmax.h"
+#include "tutorials/draw.h"
+#include "tutorials/tutorial.h"
 
 using namespace gs;
 
@@ -28,19 +31,8 @@ namespace {
 
 const std::string kVocab = " abcdefghijklmnopqrstuvwxyz";   // V = 27 characters; a token's id is its index here
 const int T = 6, C = 4;   // tokens, embedding width (= d_k: one head, no output projection in this chapter)
-int failures = 0;
+tut::Checks claim;
 
-void banner(const char* title) { std::printf("\n=== %s ===\n", title); }
-template <typename... Args> void claim(bool ok, const char* fmt, Args... args) {   // one verified "check:" line
-    std::printf("check: %s", ok ? "" : "FAILED: ");
-    std::printf(fmt, args...);
-    std::printf("\n");
-    failures += !ok;
-}
-template <typename F> std::string error_of(F f) {   // the message an op throws, or "" if it runs
-    try { f(); } catch (const std::invalid_argument& e) { return e.what(); }
-    return "";
-}
 Indices encode(const std::string& s) {
     std::vector<int32_t> ids;
     for (char ch : s) ids.push_back(int32_t(kVocab.find(ch)));
@@ -52,20 +44,15 @@ double max_abs_diff(const Tensor& a, const Tensor& b, int64_t row0, int64_t row1
     return m;
 }
 
-// Each weight as a number and as one character of a heat map (darker = heavier); '.' = hidden by the mask.
+// The weights as a table (row = query position, column = key position; '-' = hidden by the mask).
 void show_attention(const Tensor& att, const std::string& text) {   // att (T, T)
-    const char* shades = " -:=+*#%@";
     std::printf("row = query position, column = key position\n    ");
     for (char ch : text) std::printf("      %c", ch);
-    std::printf("    ");
-    for (char ch : text) std::printf(" %c", ch);
     for (int i = 0; i < T; i++) {
         std::printf("\n  %c |", text[size_t(i)]);
-        for (int j = 0; j < T; j++) std::printf(" %6.3f", att.data()[i * T + j]);
-        std::printf("   |");
         for (int j = 0; j < T; j++) {
             real w = att.data()[i * T + j];
-            std::printf(" %c", j > i && w == 0 ? '.' : shades[std::min(8, int(w * 9))]);
+            std::printf(j > i && w == 0 ? "      -" : " %6.3f", w);   // exactly 0 above the diagonal: masked
         }
     }
     std::printf("\n");
@@ -95,7 +82,7 @@ int main() try {
     auto w = [&](int64_t rows) { return Tensor::randn({rows, C}, rng, 0, real(0.5)); };
     Attention m{Tensor::randn({int64_t(kVocab.size()), C}, rng), w(8), w(C), w(C), w(C)};
 
-    banner("1. Tokens to vectors: the token table has one row per vocabulary entry");
+    tut::banner("1. Tokens to vectors: the token table has one row per vocabulary entry");
     std::string text = "attend";
     Indices idx = encode(text);
     std::printf("text \"%s\" -> ids", text.c_str());
@@ -103,23 +90,24 @@ int main() try {
     std::printf("\nwte %s = [vocab_size, n_embd],  wpe %s = [block_size, n_embd]\n",
                 shape_str(m.wte.shape()).c_str(), shape_str(m.wpe.shape()).c_str());
     // mistake (c): a token table with one row per *position* cannot even look up 't' (id 20)
-    std::string err = error_of([&] { embedding(Tensor::randn({T, C}, rng), idx); });
+    std::string err = tut::error_of([&] { embedding(Tensor::randn({T, C}, rng), idx); });
     std::printf("a token table sized [T, n_embd] = [%d, %d] instead: %s\n", T, C, err.c_str());
-    claim(!err.empty() && error_of([&] { embedding(m.wte, encode(kVocab)); }).empty(), "a token table sized by "
+    claim(!err.empty() && tut::error_of([&] { embedding(m.wte, encode(kVocab)); }).empty(), "a token table sized by "
           "sequence length [%d, %d] rejects token ids >= %d; [vocab_size, n_embd] = %s accepts all %zu", T, C, T,
           shape_str(m.wte.shape()).c_str(), kVocab.size());
 
-    banner("2. Scores, mask, softmax, weighted sum");
+    tut::banner("2. Scores, mask, softmax, weighted sum");
     Tensor att, out = m.forward(idx, true, &att);
     std::printf("x, Q, K, V %s;  scores and weights %s;  output = weights · V %s\n", shape_str({T, C}).c_str(),
                 shape_str(att.shape()).c_str(), shape_str(out.shape()).c_str());
     std::printf("attention weights = softmax(mask(Q Kᵀ / sqrt(d_k))):\n");
     show_attention(att, text);
+    tut::save_figure(draw::attention(att, text), "09", "attention");
     double row_err = 0;
     for (real r : sum(att, 1).to_vector()) row_err = std::fmax(row_err, std::fabs(r - 1));
     claim(row_err < 1e-6, "every row of attention weights sums to 1 (max |sum - 1| = %.1e)", row_err);
 
-    banner("3. The mask makes a decoder: editing token 3 cannot change outputs 0-2");
+    tut::banner("3. The mask makes a decoder: editing token 3 cannot change outputs 0-2");
     Indices edited = encode("attxnd");
     Tensor out2 = m.forward(edited, true);
     double before = max_abs_diff(out, out2, 0, 3), after = max_abs_diff(out, out2, 3, T);
@@ -130,7 +118,7 @@ int main() try {
           "(max |diff| = %g); positions 3-5 moved by up to %.4f", before, after);
     claim(leak > 0, "without the mask, editing token 3 changes outputs 0-2 by up to %.4f", leak);
 
-    banner("4. Why divide by sqrt(d_k): q·k has variance d_k, and a wide softmax saturates");
+    tut::banner("4. Why divide by sqrt(d_k): q·k has variance d_k, and a wide softmax saturates");
     std::printf("  %-6s %-22s %-22s %s\n", "d_k", "score std (raw/scaled)", "mean max weight", "mean |dL/d logits|");
     double stat[2][3];   // [raw, scaled] x [score std, mean max weight, mean |grad|], kept for the last d_k
     for (int64_t dk : {4, 16, 64, 256, 1024}) {
@@ -151,8 +139,8 @@ int main() try {
           "softmax rows saturate (mean max weight %.3f, gradient %.0fx smaller), scaled rows stay soft (%.3f)",
           stat[0][1], stat[1][2] / stat[0][2], stat[1][1]);
 
-    banner("5. Mistake (a): the weights multiply V = X·W_V, not the matrix W_V");
-    err = error_of([&] { matmul(att, m.w_v); });   // (T, T) · (C, C): only fits when T == C
+    tut::banner("5. Mistake (a): the weights multiply V = X·W_V, not the matrix W_V");
+    err = tut::error_of([&] { matmul(att, m.w_v); });   // (T, T) · (C, C): only fits when T == C
     std::printf("softmax(...)·W_V with T = %d, C = %d: %s\n", T, C, err.c_str());
     // With T == C it runs, but output row 0 is then W_V's row 0 whatever token 0 is: no content flows.
     Tensor a4, a4_edit;   // attention weights of the first four tokens, and after editing token 0
@@ -165,7 +153,7 @@ int main() try {
           "T == C ignores which token is at position 0 (row 0 moves %g); weights·(X·W_V) follows it (moves %.4f)",
           wrong_moves, right_moves);
 
-    banner("6. Gradients: gradcheck through the whole attention (float build, so a rough check)");
+    tut::banner("6. Gradients: gradcheck through the whole attention (float build, so a rough check)");
     GradcheckOptions opt;   // float defaults: eps 1e-2, pass if |diff| <= 1e-2 + 5e-2 |numeric|
     std::vector<Tensor> params = {m.wte, m.wpe, m.w_q, m.w_k, m.w_v};
     for (Tensor& p : params) p.requires_grad_();
@@ -175,7 +163,7 @@ int main() try {
                 (long long)r.checked, r.max_abs_err, r.report.c_str());
     claim(r.ok, "gradcheck of causal attention: %lld gradient entries within |diff| <= %g + %g |numeric| "
           "(max |diff| %.1e)", (long long)r.checked, opt.atol, opt.rtol, r.max_abs_err);
-    return failures ? 1 : 0;
+    return claim.summary();
 } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

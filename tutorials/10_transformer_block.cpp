@@ -1,10 +1,11 @@
-// Chapter 8: the transformer block.
+// Chapter 10: the transformer block.
 // You will learn: what a GPT-2 block computes (pre-LN: x = x + attn(ln_1(x)); x = x + mlp(ln_2(x))),
 // with multi-head attention splitting C into NH heads of hs = C / NH; the shape of every intermediate;
 // where the 12C² + 13C parameters sit; how far a finite-difference check can be trusted in float; and
 // that a block is expressive enough to memorise one batch of text (loss to near zero with AdamW).
-// Assumes: chapters 1-7 (layer norm's backward, nn::Linear and Adam, cross_entropy, self-attention).
-// Library code used: gpt/model.h (Block, CausalSelfAttention, MLP), nn/layers.h, nn/optim.h.
+// Assumes: chapters 1-9 (layer norm's backward, nn::Linear and AdamW, cross_entropy, GELU and residual
+// connections, self-attention). Library code used: gpt/model.h (Block, CausalSelfAttention, MLP),
+// nn/layers.h, nn/optim.h; tutorials/draw.h draws the block with the shapes part 1 prints.
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -18,21 +19,19 @@
 #include "autograd/softmax.h"
 #include "nn/optim.h"
 #include "gpt/model.h"
+#include "gpt/tokenizer.h"
+#include "tutorials/draw.h"
+#include "tutorials/tutorial.h"
 
 using namespace gs;
 
 namespace {
 
-int failures = 0;
-void banner(const char* title) { std::printf("\n=== %s ===\n", title); }
-template <typename... Args> void claim(bool ok, const char* fmt, Args... args) {   // one verified "check:" line
-    std::printf("check: %s", ok ? "" : "FAILED: ");
-    std::printf(fmt, args...);
-    std::printf("\n");
-    failures += !ok;
-}
+tut::Checks claim;
+std::vector<std::string> shapes;   // every shape part 1 prints, in order, for the figure
 const Tensor& show(const char* what, const Tensor& t) {
     std::printf("  %-47s %s\n", what, shape_str(t.shape()).c_str());
+    shapes.push_back(shape_str(t.shape()));
     return t;
 }
 
@@ -73,8 +72,8 @@ int main() try {
     const int64_t B = 2, T = 5, C = 16, NH = 4, hs = C / NH;
     gpt::Block block(block_config(C, NH, /*n_layer=*/1), rng, drop_rng);
 
-    std::printf("\n=== 1. Shapes through one block: B = %lld, T = %lld, C = %lld, NH = %lld heads of hs = %lld ===\n",
-                (long long)B, (long long)T, (long long)C, (long long)NH, (long long)hs);
+    tut::banner(tut::fmt("1. Shapes through one block: B = %lld, T = %lld, C = %lld, NH = %lld heads of hs = %lld",
+                         (long long)B, (long long)T, (long long)C, (long long)NH, (long long)hs));
     Tensor x = show("x", Tensor::randn({B, T, C}, rng));
     const gpt::CausalSelfAttention& at = block.attn;
     Tensor fused = show("c_attn(ln_1(x))   q, k, v side by side", at.c_attn.forward(block.ln_1.forward(x)));
@@ -93,8 +92,11 @@ int main() try {
     for (int64_t i = 0; i < out.numel(); i++) diff = std::fmax(diff, std::fabs(out.data()[i] - ref.data()[i]));
     claim(diff == 0 && ref.shape() == x.shape(), "the step-by-step block equals gpt::Block::forward (max |diff| = %g), "
           "shape %s in and out", diff, shape_str(ref.shape()).c_str());
+    std::string sizes = tut::fmt("B = %lld, T = %lld, C = %lld, NH = %lld, hs = %lld", (long long)B, (long long)T,
+                                 (long long)C, (long long)NH, (long long)hs);
+    tut::save_figure(draw::block(shapes, sizes), "10", "block");
 
-    banner("2. Parameters: 12C² + 13C per block");
+    tut::banner("2. Parameters: 12C² + 13C per block");
     int64_t part[4] = {}, counted = 0;   // ln_1, attn, ln_2, mlp: the first word of each name
     const std::string parts[4] = {"ln_1", "attn", "ln_2", "mlp"};
     for (const auto& [name, p] : block.named_parameters()) {
@@ -112,7 +114,7 @@ int main() try {
           "each part as derived: %lld at C = 16, %lld at GPT-2 small's C = 768", (long long)counted,
           (long long)gpt2_block.num_parameters());
 
-    banner("3. Gradients vs finite differences, in float");
+    tut::banner("3. Gradients vs finite differences, in float");
     Tensor w = Tensor::randn(x.shape(), rng);   // L = sum(w * block(x)), so every output counts differently
     x.requires_grad_();
     sum(w * block.forward(x)).backward();
@@ -123,16 +125,8 @@ int main() try {
         for (int64_t i = 0; i < o.numel(); i++) sum_wo += double(w.data()[i]) * double(o.data()[i]);
         return sum_wo;
     };
-    // The nudged value is rounded to float, so divide by the step actually taken, not by 2 eps.
-    auto fd = [&](const Tensor& p, int64_t i, double eps) {
-        real saved = p.data()[i], up = real(saved + eps), down = real(saved - eps);
-        p.data()[i] = up;
-        double plus = L();
-        p.data()[i] = down;
-        double minus = L();
-        p.data()[i] = saved;
-        return (plus - minus) / (double(up) - double(down));
-    };
+    // w ± eps is rounded to float, so tut::finite_diff divides by the step actually taken, not by 2 eps.
+    auto fd = [&](const Tensor& p, int64_t i, double eps) { return tut::finite_diff(L, p, i, eps); };
     // One entry, many steps: a big eps suffers truncation error (~eps²), a small one float rounding (~1e-7 |L| / eps).
     const Tensor& cw = block.mlp.c_fc.weight;
     double g441 = cw.grad()[441], err_at[6];
@@ -161,22 +155,17 @@ int main() try {
           "|diff| <= 2e-4 + 1e-3 |numeric| at eps 1e-2 (max |diff| %.1e)", (long long)(n_checked - n_bad),
           (long long)n_checked, worst);
 
-    banner("4. A block memorises one batch: next-character prediction, AdamW");
+    tut::banner("4. A block memorises one batch: next-character prediction, AdamW");
     const std::string text = "First Citizen:\nBefore we proceed any further, hear me speak.\nAll:\nSpeak, speak.";
-    std::string vocab;
-    for (char ch : text)
-        if (vocab.find(ch) == std::string::npos) vocab += ch;
+    gpt::CharTokenizer tok = gpt::CharTokenizer::from_text(text);   // chapter 6's characters as ids
+    std::vector<int32_t> ids = tok.encode(text);
     const int Bt = 4, Tt = 16;   // four rows of 16 characters; each target is the character after its input
-    std::vector<int32_t> in, tg;
-    for (size_t i = 0; i < Bt * Tt; i++) {
-        in.push_back(int32_t(vocab.find(text[i])));
-        tg.push_back(int32_t(vocab.find(text[i + 1])));
-    }
+    std::vector<int32_t> in(ids.begin(), ids.begin() + Bt * Tt), tg(ids.begin() + 1, ids.begin() + Bt * Tt + 1);
     Indices idx({Bt, Tt}, in), targets({Bt, Tt}, tg);
-    TinyLM lm(int64_t(vocab.size()), Tt, block_config(24, 4, 1), rng, drop_rng);
+    TinyLM lm(tok.vocab_size(), Tt, block_config(24, 4, 1), rng, drop_rng);
     nn::AdamW opt({{lm.parameters(), 0.0}}, real(3e-3), real(0.9), real(0.95));   // no decay: we want to memorise
-    std::printf("vocab %zu characters, batch (%d, %d), %lld parameters; bar: 10 # per decade of loss above 1e-4\n",
-                vocab.size(), Bt, Tt, (long long)lm.num_parameters());
+    std::printf("vocab %d characters, batch (%d, %d), %lld parameters; bar: 10 # per decade of loss above 1e-4\n",
+                tok.vocab_size(), Bt, Tt, (long long)lm.num_parameters());
     const int steps = 300;
     double first = 0, last = 0;
     for (int step = 0; step <= steps; step++) {
@@ -192,17 +181,16 @@ int main() try {
         opt.step();
     }
     Indices pred = argmax(lm.forward(idx), 2);   // (B, T): the most likely next character at every position
-    std::string want, got;
+    std::vector<int32_t> guess = pred.to_vector();
     int right = 0;
-    for (size_t i = 0; i < Bt * Tt; i++) {
-        right += pred.data()[i] == tg[i];
-        if (i >= Tt && i < 2 * Tt) want += vocab[size_t(tg[i])], got += vocab[size_t(pred.data()[i])];
-    }
-    std::printf("row 1 targets   \"%s\"\nrow 1 predicted \"%s\"\n", want.c_str(), got.c_str());
+    for (size_t i = 0; i < Bt * Tt; i++) right += guess[i] == tg[i];
+    std::printf("row 1 targets   \"%s\"\nrow 1 predicted \"%s\"\n",
+                tok.decode({tg.begin() + Tt, tg.begin() + 2 * Tt}).c_str(),
+                tok.decode({guess.begin() + Tt, guess.begin() + 2 * Tt}).c_str());
     claim(last < 0.05 && last < first / 50, "block overfits one batch: loss %.2f -> %.2g in %d steps", first, last,
           steps);
     claim(right == Bt * Tt, "after training, argmax predicts %d of %d next characters of the batch", right, Bt * Tt);
-    return failures ? 1 : 0;
+    return claim.summary();
 } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

@@ -56,7 +56,8 @@ std::string points_attr(const Points& pts) {
 }  // namespace
 
 Svg::Svg(double width, double height, const std::string& background) : width_(width), height_(height) {
-    if (!(width > 0 && height > 0)) throw std::invalid_argument("Svg: size must be positive, got " + fmt(width) + " x " + fmt(height));
+    if (!(width > 0 && height > 0))
+        throw std::invalid_argument("Svg: size must be positive, got " + fmt(width) + " x " + fmt(height));
     if (background != "none") rect(0, 0, width, height, background);
 }
 
@@ -91,7 +92,8 @@ void Svg::polyline(const Points& pts, const std::string& stroke, double width, c
 }
 
 void Svg::polygon(const Points& pts, const std::string& fill, const std::string& stroke) {
-    body_ += "<polygon" + attr("fill", fill) + (stroke == "none" ? "" : attr("stroke", stroke)) + points_attr(pts) + "/>\n";
+    body_ += "<polygon" + attr("fill", fill) + (stroke == "none" ? "" : attr("stroke", stroke)) + points_attr(pts) +
+             "/>\n";
 }
 
 void Svg::circle(double cx, double cy, double r, const std::string& fill, const std::string& stroke,
@@ -112,7 +114,8 @@ void Svg::text(double x, double y, const std::string& s, double size, const std:
 
 std::string Svg::str() const {
     return "<svg xmlns=\"http://www.w3.org/2000/svg\"" + attr("width", width_) + attr("height", height_) +
-           " viewBox=\"0 0 " + fmt(width_) + " " + fmt(height_) + "\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n" +
+           " viewBox=\"0 0 " + fmt(width_) + " " + fmt(height_) + "\"" +
+           " font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n" +
            body_ + "</svg>\n";
 }
 
@@ -165,8 +168,9 @@ std::vector<std::pair<double, std::string>> ticks_for(Axis& a, double dmin, doub
     if (a.log) {
         double l0 = std::log10(dmin), l1 = std::log10(dmax), span = std::max(l1 - l0, 0.3);
         a.lo = l0 - 0.04 * span, a.hi = l1 + 0.04 * span;
-        std::vector<double> mult = span < 1.3 ? std::vector<double>{1, 2, 3, 5} : span < 3 ? std::vector<double>{1, 2, 5}
-                                                                                         : std::vector<double>{1};
+        std::vector<double> mult = {1};   // labels at 1, 2 and 5 times each power of ten if they fit
+        if (span < 3.5) mult = {1, 2, 5};
+        if (span < 1.3) mult = {1, 2, 3, 5};
         for (int k = int(std::floor(a.lo)); k <= int(std::ceil(a.hi)); k++)
             for (double m : mult) {
                 double v = m * std::pow(10.0, k);
@@ -201,7 +205,9 @@ Svg line_chart(const std::vector<Series>& series, const ChartOptions& opt) {
             ymin = std::min(ymin, s.y[i]), ymax = std::max(ymax, s.y[i]);
         }
     }
-    if (!(xmin <= xmax)) throw std::invalid_argument("line_chart: no finite point" + std::string(opt.log_y ? " above 0" : "") + " in any series");
+    if (!(xmin <= xmax))
+        throw std::invalid_argument(std::string("line_chart: no finite point") + (opt.log_y ? " above 0" : "") +
+                                    " in any series");
     const double L = 74, R = 24, T = opt.title.empty() ? 20 : 44, B = opt.x_label.empty() ? 36 : 58;
     Svg svg(opt.width, opt.height);
     Axis ax{0, 1, false, L, opt.width - R}, ay{0, 1, opt.log_y, opt.height - B, T};
@@ -269,12 +275,14 @@ Svg heat_map(const std::vector<double>& values, int rows, int cols, const HeatMa
     const double W = L + cols * c + 90, H = T + rows * c + 16;
     Svg svg(W, H);
     if (!opt.title.empty()) svg.text(W / 2, 26, opt.title, 15, "middle", "#111", true);
-    if (!opt.x_label.empty()) svg.text(L + cols * c / 2, T - (opt.col_labels.empty() ? 8 : 30), opt.x_label, 13, "middle");
+    if (!opt.x_label.empty())
+        svg.text(L + cols * c / 2, T - (opt.col_labels.empty() ? 8 : 30), opt.x_label, 13, "middle");
     if (!opt.y_label.empty()) svg.text(18, T + rows * c / 2, opt.y_label, 13, "middle", "#222", false, -90);
     for (int j = 0; j < int(opt.col_labels.size()); j++)
         svg.text(L + (j + 0.5) * c, T - 8, opt.col_labels[size_t(j)], 13, "middle", "#222", true);
     for (int i = 0; i < rows; i++) {
-        if (!opt.row_labels.empty()) svg.text(L - 8, T + (i + 0.5) * c + 4.5, opt.row_labels[size_t(i)], 13, "end", "#222", true);
+        if (!opt.row_labels.empty())
+            svg.text(L - 8, T + (i + 0.5) * c + 4.5, opt.row_labels[size_t(i)], 13, "end", "#222", true);
         for (int j = 0; j < cols; j++) {
             double v = values[size_t(i) * size_t(cols) + size_t(j)], t = (v - opt.lo) / (opt.hi - opt.lo);
             double x = L + j * c, y = T + i * c;
