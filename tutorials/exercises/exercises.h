@@ -76,14 +76,16 @@ void adamw_step(real* p, const real* g, real* m, real* v, int64_t n, real lr, re
 // ---- 06 bigram ----
 void embedding_backward(real* dweight, const real* dout, const int32_t* idx, int64_t n, int64_t C);   // 06.1
 
+// ---- 08 initialisation: GELU ----
+void gelu_backward(real* dinp, const real* inp, const real* dout, int64_t n);                    // 08.1
+
 // ---- 09 self-attention (naive loops) ----
 void attention_forward(real* out, real* att, const real* qkv, int64_t B, int64_t T, int64_t C, int64_t NH);   // 09.1
 void attention_backward(real* dqkv, const real* dout, const real* qkv, const real* att, int64_t B, int64_t T,
                         int64_t C, int64_t NH);                                                   // 09.2
 
 // ---- 10 the transformer block ----
-void gelu_backward(real* dinp, const real* inp, const real* dout, int64_t n);                    // 10.1
-Tensor block_forward(const gpt::Block& block, const Tensor& x);                                  // 10.2
+Tensor block_forward(const gpt::Block& block, const Tensor& x);                                  // 10.1
 
 // ---- 11 training ----
 real cosine_lr(int64_t step, real max_lr, real min_lr, int64_t warmup_iters, int64_t decay_iters);   // 11.1

@@ -1,4 +1,4 @@
-// Tests of exercises 09.1-13.2, chapters 09-13. Causal attention forward against the library's naive kernel
+// Tests of exercises 08.1-13.2, chapters 08-13. Causal attention forward against the library's naive kernel
 // (output and saved weights, zeros above the diagonal included) and backward against causal_attention and
 // gradcheck, at the sizes tests/grad/test_attention_grad.cpp uses; GELU's backward against gelu; the pre-LN
 // block against gpt::Block::forward; the cosine schedule against nn::cosine_lr at every step; clip_grad_norm
@@ -75,10 +75,10 @@ TEST(Ex09_2, AttentionBackward) {
     }
 }
 
-TEST(Ex10_1, GeluBackward) {
+TEST(Ex08_1, GeluBackward) {
     Rng rng(101);
     for (const Shape& shape : {Shape{9}, Shape{3, 4}, Shape{1}}) {
-        Case c{"10.1", "x " + shape_str(shape),
+        Case c{"08.1", "x " + shape_str(shape),
                "GELU(x) = 0.5 x (1 + t), t = tanh(k (x + c x^3)): dx += dy * (0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3 c x^2))"};
         Tensor x = Tensor::randn(shape, rng, 0, 2);
         if (shape == Shape{9})
@@ -101,7 +101,7 @@ TEST(Ex10_1, GeluBackward) {
     }
 }
 
-TEST(Ex10_2, BlockForward) {
+TEST(Ex10_1, BlockForward) {
     gpt::GPTConfig cfg;
     cfg.n_layer = 1;
     cfg.n_head = 2;
@@ -112,7 +112,7 @@ TEST(Ex10_2, BlockForward) {
     Rng init(102), dropout(103), rng(104);
     gpt::Block block(cfg, init, dropout);
     for (const Shape& shape : {Shape{2, 3, 8}, Shape{1, 1, 8}}) {
-        Case c{"10.2", "x " + shape_str(shape) + " (B, T, C), n_head 2",
+        Case c{"10.1", "x " + shape_str(shape) + " (B, T, C), n_head 2",
                "pre-LN: x = x + attn(ln_1(x)), then x = x + mlp(ln_2(x)): each sublayer reads a normalised copy "
                "and adds onto the residual stream, which itself is never normalised"};
         Tensor x = Tensor::randn(shape, rng).requires_grad_();
