@@ -161,6 +161,7 @@ tsan:
 cppcheck:
 	@bash scripts/cppcheck
 include tutorials/figures.mk
+include tutorials/exercises/exercises.mk
 
 # ---- GPT-2's tokenizer against its JavaScript reference (make test-gpt2-tokenizer) ----------------
 include tests/gpt2_tokenizer/rules.mk
