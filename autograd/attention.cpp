@@ -237,12 +237,12 @@ void attention_backward(real* dqkv, const real* dout, const real* qkv, const rea
     }
 }
 
-// ---- the cached forward (generation): Tn new queries at positions pos0.. over the cached keys ----
-//   k_j, v_j for j in [pos0, pos0 + Tn) are written into the cache first, then for query t:
+// ---- the cached forward (generation): new queries at positions pos0.. over the cached keys ----
+//   k_j, v_j for j in [pos0, pos0 + Tn) are written into the cache first, then for the last Tq queries t:
 //   s_tj = q_t · k_j / sqrt(hs) (j <= pos0 + t);  a_t = softmax_j(s_t);  y_t = sum_j a_tj v_j
 
 void attention_cached_forward_naive(real* out, real* kcache, real* vcache, const real* qkv, int64_t B, int64_t Tn,
-                                    int64_t pos0, int64_t maxT, int64_t C, int64_t NH) {
+                                    int64_t Tq, int64_t pos0, int64_t maxT, int64_t C, int64_t NH) {
     int64_t hs = C / NH;
     real scale = score_scale(hs);
     std::vector<real> a(size_t(pos0 + Tn), 0);   // (pos0+Tn,) one query's weights
@@ -255,7 +255,7 @@ void attention_cached_forward_naive(real* out, real* kcache, real* vcache, const
                     K[(pos0 + t) * hs + d] = qkv[(b * Tn + t) * 3 * C + C + h * hs + d];
                     V[(pos0 + t) * hs + d] = qkv[(b * Tn + t) * 3 * C + 2 * C + h * hs + d];
                 }
-            for (int64_t t = 0; t < Tn; t++) {
+            for (int64_t t = Tn - Tq; t < Tn; t++) {
                 const real* q = qkv + (b * Tn + t) * 3 * C + h * hs;   // (hs,)
                 int64_t n = pos0 + t + 1;                              // keys 0 .. pos0+t
                 real max = -std::numeric_limits<real>::infinity();
@@ -270,7 +270,7 @@ void attention_cached_forward_naive(real* out, real* kcache, real* vcache, const
                     a[size_t(j)] = std::exp(a[size_t(j)] - max);
                     sum += a[size_t(j)];
                 }
-                real* y = out + (b * Tn + t) * C + h * hs;   // (hs,)
+                real* y = out + (b * Tq + t - (Tn - Tq)) * C + h * hs;   // (hs,)
                 for (int64_t d = 0; d < hs; d++) {
                     real acc = 0;
                     for (int64_t j = 0; j < n; j++) acc += a[size_t(j)] / sum * V[j * hs + d];
@@ -288,12 +288,12 @@ thread_local std::vector<real> t_cached_scores;
 }  // namespace
 
 void attention_cached_forward(real* out, real* kcache, real* vcache, const real* qkv, int64_t B, int64_t Tn,
-                              int64_t pos0, int64_t maxT, int64_t C, int64_t NH) {
-    int64_t hs = C / NH, C3 = 3 * C, n_all = pos0 + Tn;
+                              int64_t Tq, int64_t pos0, int64_t maxT, int64_t C, int64_t NH) {
+    int64_t hs = C / NH, C3 = 3 * C, n_all = pos0 + Tn, t0 = Tn - Tq;   // queries t0 .. Tn-1
     real scale = score_scale(hs);
-    bool parallel = B * NH * Tn * n_all * hs >= kParallelMin;   // one new token's attention is far below it
+    bool parallel = B * NH * Tq * n_all * hs >= kParallelMin;   // one new token's attention is far below it
     int64_t threads = parallel ? omp_get_max_threads() : 1;
-    int64_t block = std::min(kRowBlock, Tn) * n_all;   // one thread's scores
+    int64_t block = std::min(kRowBlock, Tq) * n_all;   // one thread's scores
     if (int64_t(t_cached_scores.size()) < threads * block) t_cached_scores.resize(size_t(threads * block));
     real* scratch = t_cached_scores.data();
     // Iteration (b, h) writes only its own (maxT, hs) slices of the two caches, head h's columns of
@@ -304,7 +304,7 @@ void attention_cached_forward(real* out, real* kcache, real* vcache, const real*
         const real* q = qkv + b * Tn * C3 + h * hs;   // (Tn, hs), rows 3C apart; k and v follow at +C, +2C
         real* K = kcache + bh * maxT * hs;            // (maxT, hs)
         real* V = vcache + bh * maxT * hs;            // (maxT, hs)
-        real* y = out + b * Tn * C + h * hs;          // (Tn, hs), rows C apart
+        real* y = out + b * Tq * C + h * hs;          // (Tq, hs), rows C apart
         real* s = scratch + omp_get_thread_num() * block;
         for (int64_t t = 0; t < Tn; t++) {   // append first: query t also sees the keys t' <= t of this call
             std::copy(q + t * C3 + C, q + t * C3 + C + hs, K + (pos0 + t) * hs);
@@ -312,11 +312,11 @@ void attention_cached_forward(real* out, real* kcache, real* vcache, const real*
         }
         // As in attention_forward: row blocks of queries, each block's products stopping at its last
         // query's key. With one new token that is one row: gemm() takes it without packing.
-        for (int64_t i0 = 0; i0 < Tn; i0 += kRowBlock) {
+        for (int64_t i0 = t0; i0 < Tn; i0 += kRowBlock) {
             int64_t r = std::min(kRowBlock, Tn - i0), n = pos0 + i0 + r;   // (r, n) scores
             gemm(false, true, r, n, hs, q + i0 * C3, C3, K, hs, s, n, false);
             for (int64_t t = 0; t < r; t++) causal_softmax_row(s + t * n, pos0 + i0 + t + 1, n, n, scale);
-            gemm(false, false, r, hs, n, s, n, V, hs, y + i0 * C, C, false);
+            gemm(false, false, r, hs, n, s, n, V, hs, y + (i0 - t0) * C, C, false);
         }
     }
 }
@@ -362,7 +362,8 @@ Tensor causal_attention(const Tensor& qkv, int64_t n_head) {
     return y;
 }
 
-Tensor causal_attention_cached(const Tensor& qkv, int64_t n_head, Tensor& k_cache, Tensor& v_cache, int64_t pos0) {
+Tensor causal_attention_cached(const Tensor& qkv, int64_t n_head, Tensor& k_cache, Tensor& v_cache, int64_t pos0,
+                               bool last_only) {
     const char* op = "causal_attention_cached";
     check(qkv.dim() == 3 && qkv.size(2) % 3 == 0, op, "qkv must be (B, Tn, 3C), got ", qkv.shape());
     int64_t B = qkv.size(0), Tn = qkv.size(1), C = qkv.size(2) / 3;
@@ -376,8 +377,9 @@ Tensor causal_attention_cached(const Tensor& qkv, int64_t n_head, Tensor& k_cach
     check(pos0 >= 0 && pos0 + Tn <= maxT, op, "cannot add ", Tn, " positions after ", pos0,
           ": the cache holds only ", maxT);
     check(!(qkv.requires_grad() && grad_enabled()), op, "has no backward (it is for generation): run it under NoGradGuard");
-    Tensor y = Tensor::empty({B, Tn, C});
-    attention_cached_forward(y.data(), k_cache.data(), v_cache.data(), qkv.data(), B, Tn, pos0, maxT, C, n_head);
+    int64_t Tq = last_only ? std::min<int64_t>(Tn, 1) : Tn;   // the queries wanted: the last Tq
+    Tensor y = Tensor::empty({B, Tq, C});
+    attention_cached_forward(y.data(), k_cache.data(), v_cache.data(), qkv.data(), B, Tn, Tq, pos0, maxT, C, n_head);
     return y;
 }
 

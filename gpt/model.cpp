@@ -57,8 +57,9 @@ CausalSelfAttention::CausalSelfAttention(const GPTConfig& cfg, Rng& init_rng, Rn
     register_module("resid_dropout", resid_dropout);
 }
 
-Tensor CausalSelfAttention::forward(const Tensor& x, KVCache::Layer* kv, int64_t pos0) const {
+Tensor CausalSelfAttention::forward(const Tensor& x, KVCache::Layer* kv, int64_t pos0, bool last_only) const {
     check(x.dim() == 3, "CausalSelfAttention", "expects (B, T, C), got ", x.shape());
+    check(kv || !last_only, "CausalSelfAttention", "last_only needs a KV cache");
     Tensor qkv = c_attn.forward(x);   // (B, T, 3C)
     Tensor y;                         // (B, T, C), the heads side by side
     // Dropout on the weights needs them as a (B, NH, T, T) tensor of their own: only the reference makes
@@ -66,7 +67,7 @@ Tensor CausalSelfAttention::forward(const Tensor& x, KVCache::Layer* kv, int64_t
     // op computes the same formula in one pass that skips the masked half of the scores.
     bool weights_dropout = attn_dropout.p > 0 && attn_dropout.training();
     if (kv)
-        y = causal_attention_cached(qkv, n_head, kv->k, kv->v, pos0);   // generation: no dropout, no graph
+        y = causal_attention_cached(qkv, n_head, kv->k, kv->v, pos0, last_only);   // generation: no dropout, no graph
     else if (fused && !weights_dropout)
         y = causal_attention(qkv, n_head);
     else
@@ -83,8 +84,9 @@ Block::Block(const GPTConfig& cfg, Rng& init_rng, Rng& dropout_rng)
     register_module("mlp", mlp);
 }
 
-Tensor Block::forward(const Tensor& x, KVCache::Layer* kv, int64_t pos0) const {
-    Tensor h = x + attn.forward(ln_1.forward(x), kv, pos0);
+Tensor Block::forward(const Tensor& x, KVCache::Layer* kv, int64_t pos0, bool last_only) const {
+    int64_t T = x.size(1);
+    Tensor h = (last_only ? slice(x, 1, T - 1, T) : x) + attn.forward(ln_1.forward(x), kv, pos0, last_only);
     return h + mlp.forward(ln_2.forward(h));
 }
 
@@ -153,8 +155,10 @@ Tensor GPT::trunk(const Indices& idx, int64_t pos0, KVCache* cache) const {
     Tensor tok = transformer.wte.forward(idx);                        // (B, T, C)
     Tensor pos = transformer.wpe.forward(Indices({T}, positions));    // (T, C), broadcast over B
     Tensor x = transformer.drop.forward(tok + pos);
+    // With a cache only the last position's logits are wanted: the last block works out that row alone.
     for (size_t l = 0; l < transformer.h.size(); l++)
-        x = transformer.h[l]->forward(x, cache ? &cache->layers[l] : nullptr, pos0);
+        x = transformer.h[l]->forward(x, cache ? &cache->layers[l] : nullptr, pos0,
+                                      cache && l + 1 == transformer.h.size());
     if (cache) cache->n += T;
     return transformer.ln_f.forward(x);
 }
@@ -165,9 +169,7 @@ GPTOutput GPT::forward(const Indices& idx) const { return {head(hidden(idx)), Te
 
 GPTOutput GPT::forward(const Indices& idx, KVCache& cache) const {
     NoGradGuard no_grad;
-    Tensor h = hidden(idx, cache);                                   // (B, T, C)
-    int64_t T = h.size(1);
-    return {head(slice(h, 1, T - 1, T)), Tensor()};   // (B, 1, V): ln_f works row by row, so only the last row
+    return {head(hidden(idx, cache)), Tensor()};   // (B, 1, V)
 }
 
 GPTOutput GPT::forward(const Indices& idx, const Indices& targets) const {

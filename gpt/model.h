@@ -58,7 +58,8 @@ struct MLP : nn::Module {
 // Multi-head causal self-attention with a fused q,k,v projection:
 //   q, k, v = split(x · Wqkvᵀ);  per head: softmax(q kᵀ / sqrt(hs) + causal mask) v;  concat heads; c_proj
 // With a cache layer, x holds the tokens at positions pos0..; the keys and values of positions
-// 0..pos0-1 come from the cache, and the new ones are written into it.
+// 0..pos0-1 come from the cache, and the new ones are written into it. last_only (with a cache): only
+// the last row's output is wanted, (B, 1, C); every row's key and value still goes into the cache.
 struct CausalSelfAttention : nn::Module {
     nn::Linear c_attn;     // C -> 3C
     nn::Linear c_proj;     // C -> C
@@ -68,7 +69,8 @@ struct CausalSelfAttention : nn::Module {
     // `flash` flag does (dropout on the weights always takes the reference: it needs them as a tensor)
     bool fused = true;
     CausalSelfAttention(const GPTConfig& cfg, Rng& init_rng, Rng& dropout_rng);
-    Tensor forward(const Tensor& x, KVCache::Layer* kv = nullptr, int64_t pos0 = 0) const;   // (B, T, C) -> (B, T, C)
+    Tensor forward(const Tensor& x, KVCache::Layer* kv = nullptr, int64_t pos0 = 0,   // (B, T, C) -> (B, T, C)
+                   bool last_only = false) const;
 };
 
 struct Block : nn::Module {
@@ -77,7 +79,8 @@ struct Block : nn::Module {
     nn::LayerNorm ln_2;
     MLP mlp;
     Block(const GPTConfig& cfg, Rng& init_rng, Rng& dropout_rng);
-    Tensor forward(const Tensor& x, KVCache::Layer* kv = nullptr, int64_t pos0 = 0) const;   // (B, T, C) -> (B, T, C)
+    // (B, T, C) -> (B, T, C), or (B, 1, C) with last_only; kv, pos0, last_only as in CausalSelfAttention
+    Tensor forward(const Tensor& x, KVCache::Layer* kv = nullptr, int64_t pos0 = 0, bool last_only = false) const;
 };
 
 // nanoGPT nests the trunk under `transformer`; this module exists only to carry that name.
@@ -116,7 +119,9 @@ public:
     GPTOutput forward(const Indices& idx, KVCache& cache) const;
 
     // The trunk without the head, from the token embeddings to ln_f's output (B, T, C), with the tokens
-    // at positions pos0.. (the cache's size, with a cache, which then grows by T).
+    // at positions pos0... With a cache they go at positions cache.size().., the cache grows by T, and
+    // only the last position comes out, (B, 1, C): the last block computes nothing else but the keys and
+    // values of the other rows.
     Tensor hidden(const Indices& idx, int64_t pos0 = 0) const;
     Tensor hidden(const Indices& idx, KVCache& cache) const;
     Tensor head(const Tensor& h) const;   // (B, T, C) -> logits (B, T, V)

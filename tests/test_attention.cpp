@@ -237,10 +237,10 @@ struct CachedResults {
     std::vector<real> out, k, v;
 };
 CachedResults run_cached(bool fast, const std::vector<real>& qkv, std::vector<real> k, std::vector<real> v,
-                         int64_t B, int64_t Tn, int64_t pos0, int64_t maxT, int64_t C, int64_t NH) {
-    std::vector<real> out(size_t(B * Tn * C), real(-7));
+                         int64_t B, int64_t Tn, int64_t Tq, int64_t pos0, int64_t maxT, int64_t C, int64_t NH) {
+    std::vector<real> out(size_t(B * Tq * C), real(-7));
     (fast ? attention_cached_forward : attention_cached_forward_naive)(out.data(), k.data(), v.data(), qkv.data(), B,
-                                                                      Tn, pos0, maxT, C, NH);
+                                                                      Tn, Tq, pos0, maxT, C, NH);
     return {out, k, v};
 }
 
@@ -255,14 +255,14 @@ TEST(AttentionCached, HandComputedCaseAndTheCacheItWrites) {
     std::vector<real> qkv = {1, 1, 0, 5, 4, 8,   //
                              s2, 0, ln3, 7, 0, -4};
     std::vector<real> k(6, 9), v(6, 9), out(4);   // maxT = 3: the last row stays as it was
-    attention_cached_forward(out.data(), k.data(), v.data(), qkv.data(), 1, 2, 0, 3, 2, 1);
+    attention_cached_forward(out.data(), k.data(), v.data(), qkv.data(), 1, 2, 2, 0, 3, 2, 1);
     std::vector<double> want = {4, 8, 1, -1};
     for (size_t i = 0; i < 4; i++) EXPECT_NEAR(out[i], want[i], 1e-5) << "element " << i;
     EXPECT_EQ(k, (std::vector<real>{0, 5, ln3, 7, 9, 9}));
     EXPECT_EQ(v, (std::vector<real>{4, 8, 0, -4, 9, 9}));
     // query 1 alone, with position 0 already in the cache: the same output, and the same cache
     std::vector<real> k1 = {0, 5, 9, 9, 9, 9}, v1 = {4, 8, 9, 9, 9, 9}, one(2);
-    attention_cached_forward(one.data(), k1.data(), v1.data(), qkv.data() + 6, 1, 1, 1, 3, 2, 1);
+    attention_cached_forward(one.data(), k1.data(), v1.data(), qkv.data() + 6, 1, 1, 1, 1, 3, 2, 1);
     EXPECT_NEAR(one[0], 1, 1e-5);
     EXPECT_NEAR(one[1], -1, 1e-5);
     EXPECT_EQ(k1, k);
@@ -270,22 +270,26 @@ TEST(AttentionCached, HandComputedCaseAndTheCacheItWrites) {
 }
 
 TEST(AttentionCached, FastMatchesNaiveOnAwkwardShapes) {
-    // Tn around the 48-row blocks, pos0 from empty to nearly full, head sizes 1..32, spare capacity
+    // Tn around the 48-row blocks, pos0 from empty to nearly full, head sizes 1..32, spare capacity, and
+    // all queries or only the last Tq
     struct Case {
-        int64_t B, Tn, pos0, spare, NH, hs;
+        int64_t B, Tn, Tq, pos0, spare, NH, hs;
     };
-    std::vector<Case> cases = {{1, 1, 0, 0, 1, 1},   {1, 1, 63, 0, 4, 32},  {2, 1, 17, 5, 3, 8},  {3, 2, 0, 1, 2, 3},
-                               {1, 5, 11, 0, 4, 8},  {2, 47, 0, 3, 2, 16},  {1, 48, 1, 0, 3, 5},  {1, 49, 30, 2, 1, 32},
-                               {2, 64, 0, 0, 4, 32}, {1, 100, 7, 9, 2, 12}, {3, 13, 50, 0, 4, 7}, {1, 130, 0, 0, 1, 4}};
+    std::vector<Case> cases = {{1, 1, 1, 0, 0, 1, 1},     {1, 1, 1, 63, 0, 4, 32},   {2, 1, 1, 17, 5, 3, 8},
+                               {3, 2, 2, 0, 1, 2, 3},     {1, 5, 5, 11, 0, 4, 8},    {2, 47, 47, 0, 3, 2, 16},
+                               {1, 48, 48, 1, 0, 3, 5},   {1, 49, 49, 30, 2, 1, 32}, {2, 64, 64, 0, 0, 4, 32},
+                               {1, 100, 100, 7, 9, 2, 12}, {3, 13, 13, 50, 0, 4, 7}, {1, 130, 130, 0, 0, 1, 4},
+                               {2, 64, 1, 0, 0, 4, 32},   {1, 100, 53, 3, 1, 2, 12}, {3, 7, 2, 9, 0, 3, 5}};
     uint64_t seed = 100;
     for (const Case& c : cases) {
         int64_t C = c.NH * c.hs, maxT = c.pos0 + c.Tn + c.spare;
-        std::string what = "B " + std::to_string(c.B) + " Tn " + std::to_string(c.Tn) + " pos0 " + std::to_string(c.pos0) +
-                           " maxT " + std::to_string(maxT) + " NH " + std::to_string(c.NH) + " hs " + std::to_string(c.hs);
+        std::string what = "B " + std::to_string(c.B) + " Tn " + std::to_string(c.Tn) + " Tq " + std::to_string(c.Tq) +
+                           " pos0 " + std::to_string(c.pos0) + " maxT " + std::to_string(maxT) + " NH " +
+                           std::to_string(c.NH) + " hs " + std::to_string(c.hs);
         std::vector<real> qkv = random_vec(c.B * c.Tn * 3 * C, seed++);
         std::vector<real> k = random_vec(c.B * c.NH * maxT * c.hs, seed++), v = random_vec(c.B * c.NH * maxT * c.hs, seed++);
-        CachedResults fast = run_cached(true, qkv, k, v, c.B, c.Tn, c.pos0, maxT, C, c.NH);
-        CachedResults ref = run_cached(false, qkv, k, v, c.B, c.Tn, c.pos0, maxT, C, c.NH);
+        CachedResults fast = run_cached(true, qkv, k, v, c.B, c.Tn, c.Tq, c.pos0, maxT, C, c.NH);
+        CachedResults ref = run_cached(false, qkv, k, v, c.B, c.Tn, c.Tq, c.pos0, maxT, C, c.NH);
         expect_close(fast.out, ref.out, 1e-5, what + ", out");
         EXPECT_EQ(fast.k, ref.k) << what;   // copies: the same bits
         EXPECT_EQ(fast.v, ref.v) << what;
@@ -298,6 +302,20 @@ TEST(AttentionCached, FastMatchesNaiveOnAwkwardShapes) {
                         ASSERT_EQ(fast.v[i], v[i]) << what << ", row " << t;
                     }
     }
+}
+
+// The last query alone is the last row of all the queries.
+TEST(AttentionCached, LastOnlyIsTheLastRow) {
+    Tensor qkv = Tensor::from({2, 9, 36}, random_vec(2 * 9 * 36, 75));
+    Tensor k1 = Tensor::zeros({2, 3, 12, 4}), v1 = Tensor::zeros({2, 3, 12, 4});
+    Tensor k2 = Tensor::zeros({2, 3, 12, 4}), v2 = Tensor::zeros({2, 3, 12, 4});
+    std::vector<real> all = causal_attention_cached(qkv, 3, k1, v1, 2).to_vector();   // (2, 9, 12)
+    Tensor last = causal_attention_cached(qkv, 3, k2, v2, 2, true);
+    ASSERT_EQ(last.shape(), (Shape{2, 1, 12}));
+    for (int64_t b = 0; b < 2; b++)
+        for (int64_t c = 0; c < 12; c++) EXPECT_EQ(last.data()[b * 12 + c], all[size_t((b * 9 + 8) * 12 + c)]);
+    EXPECT_EQ(k1.to_vector(), k2.to_vector());   // every key and value written either way
+    EXPECT_EQ(v1.to_vector(), v2.to_vector());
 }
 
 // A sequence fed in chunks (a prefill, then single tokens, then a chunk) gives the outputs that
@@ -314,7 +332,7 @@ TEST(AttentionCached, ChunksOfASequenceMatchTheWholeSequence) {
         for (int64_t b = 0; b < B; b++)
             std::copy(qkv.begin() + (b * T + pos) * 3 * C, qkv.begin() + (b * T + pos + n) * 3 * C,
                       part.begin() + b * n * 3 * C);
-        attention_cached_forward(out.data(), k.data(), v.data(), part.data(), B, n, pos, maxT, C, NH);
+        attention_cached_forward(out.data(), k.data(), v.data(), part.data(), B, n, n, pos, maxT, C, NH);
         for (int64_t b = 0; b < B; b++)
             for (int64_t i = 0; i < n * C; i++)
                 ASSERT_NEAR(out[size_t(b * n * C + i)], whole[size_t((b * T + pos) * C + i)], 1e-5)
@@ -329,9 +347,9 @@ TEST(AttentionCached, OneAndTwoThreadsGiveTheSameBits) {
     std::vector<real> qkv = random_vec(B * Tn * 3 * C, 81), k = random_vec(B * NH * maxT * 16, 82), v = k;
     int saved = omp_get_max_threads();
     omp_set_num_threads(1);
-    CachedResults one = run_cached(true, qkv, k, v, B, Tn, pos0, maxT, C, NH);
+    CachedResults one = run_cached(true, qkv, k, v, B, Tn, Tn, pos0, maxT, C, NH);
     omp_set_num_threads(2);
-    CachedResults two = run_cached(true, qkv, k, v, B, Tn, pos0, maxT, C, NH);
+    CachedResults two = run_cached(true, qkv, k, v, B, Tn, Tn, pos0, maxT, C, NH);
     omp_set_num_threads(saved);
     EXPECT_EQ(one.out, two.out);
     EXPECT_EQ(one.k, two.k);

@@ -142,6 +142,20 @@ TEST(Transformer, AttentionMatchesItsFormulaWithTheReferenceAndWithACache) {
                     double w = want[size_t((b * T + t) * C + c)];
                     ASSERT_NEAR(got, w, 2e-5 * (1 + std::fabs(w))) << "bias " << bias << " b " << b << " t " << t;
                 }
+        // last_only: all four positions at once into a fresh cache, the last row out
+        KVCache::Layer fresh{Tensor::zeros({B, NH, T, C / NH}), Tensor::zeros({B, NH, T, C / NH})};
+        Tensor last = attn.forward(x, &fresh, 0, true);   // (B, 1, C)
+        ASSERT_EQ(last.shape(), (Shape{B, 1, C}));
+        for (int64_t b = 0; b < B; b++)
+            for (int64_t c = 0; c < C; c++) {
+                double w = want[size_t((b * T + T - 1) * C + c)];
+                ASSERT_NEAR(last.data()[b * C + c], w, 2e-5 * (1 + std::fabs(w))) << "last_only, b " << b;
+            }
+        for (int64_t i = 0; i < kv.k.numel(); i++) {   // every position's key and value went in
+            ASSERT_NEAR(fresh.k.data()[i], kv.k.data()[i], 1e-5) << "k " << i;
+            ASSERT_NEAR(fresh.v.data()[i], kv.v.data()[i], 1e-5) << "v " << i;
+        }
+        EXPECT_THROW(attn.forward(x, nullptr, 0, true), std::invalid_argument);   // last_only needs a cache
     }
 }
 
