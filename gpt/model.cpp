@@ -2,13 +2,10 @@
 #include "gpt/model.h"
 
 #include <cmath>
-#include <limits>
 
 #include "autograd/attention.h"
 #include "autograd/elementwise.h"
 #include "autograd/linear.h"
-#include "autograd/mask.h"
-#include "autograd/matmul.h"
 #include "autograd/shape.h"
 #include "autograd/softmax.h"
 
@@ -139,7 +136,10 @@ KVCache::KVCache(const GPTConfig& cfg, int64_t batch) {
 }
 
 Tensor GPT::hidden(const Indices& idx, int64_t pos0) const { return trunk(idx, pos0, nullptr); }
-Tensor GPT::hidden(const Indices& idx, KVCache& cache) const { return trunk(idx, cache.size(), &cache); }
+Tensor GPT::hidden(const Indices& idx, KVCache& cache) const {
+    NoGradGuard no_grad;   // the cached attention has no backward
+    return trunk(idx, cache.size(), &cache);
+}
 
 Tensor GPT::trunk(const Indices& idx, int64_t pos0, KVCache* cache) const {
     check(idx.dim() == 2, "GPT", "idx must be (B, T), got ", idx.shape());
