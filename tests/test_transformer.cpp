@@ -1,5 +1,5 @@
-// MLP, CausalSelfAttention and Block (gpt/model.h): output shapes, the attention and the MLP
-// against plain double loops written from their formulas, causality, the residual wiring, GPT-2's
+// MLP, CausalSelfAttention and Block (gpt/model.h): output shapes, the attention (fused, composed and
+// cached) and the MLP against plain double loops written from their formulas, causality, the residual wiring, GPT-2's
 // scaled init of the c_proj layers, dropout only in training, and bad inputs.
 // Finite-difference checks are in tests/grad/test_transformer_grad.cpp.
 #include <gtest/gtest.h>
@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd/shape.h"
 #include "gpt/model.h"
 
 using namespace gs;
@@ -117,6 +118,44 @@ TEST(Transformer, AttentionMatchesItsFormula) {
         scramble(attn, init, real(0.4));   // large enough that the softmax is far from uniform
         Tensor x = Tensor::randn({B, T, C}, init);
         expect_close(attn.forward(x), ref_attention(attn, x));
+    }
+}
+
+// The other two ways through CausalSelfAttention::forward give the same formula: the composed
+// reference (fused = false) and the KV cache, here fed one position, then the other three.
+TEST(Transformer, AttentionMatchesItsFormulaWithTheReferenceAndWithACache) {
+    for (bool bias : {true, false}) {
+        Rng init(3), drop(4);
+        CausalSelfAttention attn(cfg(bias), init, drop);
+        scramble(attn, init, real(0.4));
+        Tensor x = Tensor::randn({B, T, C}, init);
+        std::vector<double> want = ref_attention(attn, x);   // (B, T, C)
+        attn.fused = false;
+        expect_close(attn.forward(x), want);
+        NoGradGuard no_grad;
+        KVCache::Layer kv{Tensor::zeros({B, NH, T, C / NH}), Tensor::zeros({B, NH, T, C / NH})};
+        Tensor first = attn.forward(slice(x, 1, 0, 1), &kv, 0), rest = attn.forward(slice(x, 1, 1, T), &kv, 1);
+        for (int64_t b = 0; b < B; b++)
+            for (int64_t t = 0; t < T; t++)
+                for (int64_t c = 0; c < C; c++) {
+                    real got = t == 0 ? first.data()[b * C + c] : rest.data()[(b * (T - 1) + t - 1) * C + c];
+                    double w = want[size_t((b * T + t) * C + c)];
+                    ASSERT_NEAR(got, w, 2e-5 * (1 + std::fabs(w))) << "bias " << bias << " b " << b << " t " << t;
+                }
+        // last_only: all four positions at once into a fresh cache, the last row out
+        KVCache::Layer fresh{Tensor::zeros({B, NH, T, C / NH}), Tensor::zeros({B, NH, T, C / NH})};
+        Tensor last = attn.forward(x, &fresh, 0, true);   // (B, 1, C)
+        ASSERT_EQ(last.shape(), (Shape{B, 1, C}));
+        for (int64_t b = 0; b < B; b++)
+            for (int64_t c = 0; c < C; c++) {
+                double w = want[size_t((b * T + T - 1) * C + c)];
+                ASSERT_NEAR(last.data()[b * C + c], w, 2e-5 * (1 + std::fabs(w))) << "last_only, b " << b;
+            }
+        for (int64_t i = 0; i < kv.k.numel(); i++) {   // every position's key and value went in
+            ASSERT_NEAR(fresh.k.data()[i], kv.k.data()[i], 1e-5) << "k " << i;
+            ASSERT_NEAR(fresh.v.data()[i], kv.v.data()[i], 1e-5) << "v " << i;
+        }
+        EXPECT_THROW(attn.forward(x, nullptr, 0, true), std::invalid_argument);   // last_only needs a cache
     }
 }
 

@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
         ctx.resize(size_t(std::min<int64_t>(int64_t(ctx.size()), T)));
         KVCache cache(c);
         std::vector<real> cached;
-        for (int32_t id : ctx) cached = cache.forward(model, {id});
+        for (int32_t id : ctx) cached = model.forward(Indices({1, 1}, {id}), cache).logits.to_vector();
         std::vector<real> full = next_logits(model, ctx);
         double ldiff = 0;
         for (size_t i = 0; i < full.size(); i++) ldiff = std::fmax(ldiff, std::fabs(double(cached[i]) - full[i]));
