@@ -236,7 +236,9 @@ std::string read_header(const Reader& r, int fd, int64_t* data_bytes) {
 SafetensorsFile load_safetensors(const std::string& path) {
     Reader r{path};
     Fd f;
-    f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: open() of a FIFO would wait for a writer; read_header() then refuses anything but a
+    // regular file, whose reads the flag does not change
+    f.fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (f.fd < 0) r.fail("cannot open: " + errno_text());
     int64_t data_bytes;
     std::string text = read_header(r, f.fd, &data_bytes);
@@ -262,6 +264,21 @@ SafetensorsFile load_safetensors(const std::string& path) {
     return out;
 }
 
+namespace {
+
+// "a, b, c and 997 more": the first few items of a list and the count of the rest.
+struct NameList {
+    static constexpr int64_t kShown = 3;
+    std::string text;
+    int64_t n = 0;
+    void add(const std::string& item) {
+        if (n++ < kShown) text += (text.empty() ? "" : ", ") + item;
+    }
+    std::string str() const { return n > kShown ? text + " and " + std::to_string(n - kShown) + " more" : text; }
+};
+
+}  // namespace
+
 std::map<std::string, std::string> load_into(const std::string& path,
                                              const std::vector<std::pair<std::string, Tensor>>& params) {
     std::map<std::string, const Tensor*> model;
@@ -272,23 +289,24 @@ std::map<std::string, std::string> load_into(const std::string& path,
     }
     SafetensorsFile file = load_safetensors(path);
 
-    std::string missing, unexpected, mismatched;
+    // a corrupt or foreign file can hold thousands of names: list a few of each kind and count the rest
+    NameList missing, unexpected, mismatched;
     std::set<std::string> in_file;
     for (const auto& [name, t] : file.tensors) {
         in_file.insert(name);
         auto it = model.find(name);
-        if (it == model.end()) unexpected += (unexpected.empty() ? "" : ", ") + quoted(name);
+        if (it == model.end()) unexpected.add(quoted(name));
         else if (it->second->shape() != t.shape())
-            mismatched += (mismatched.empty() ? "" : ", ") + quoted(name) + " is " + shape_str(t.shape()) +
-                          " in the file but " + shape_str(it->second->shape()) + " in the model";
+            mismatched.add(quoted(name) + " is " + shape_str(t.shape()) + " in the file but " +
+                           shape_str(it->second->shape()) + " in the model");
     }
     for (const auto& p : params)
-        if (!in_file.count(p.first)) missing += (missing.empty() ? "" : ", ") + quoted(p.first);
-    if (!missing.empty() || !unexpected.empty() || !mismatched.empty()) {
+        if (!in_file.count(p.first)) missing.add(quoted(p.first));
+    if (missing.n || unexpected.n || mismatched.n) {
         std::string msg = "load_into: " + path + " does not match the model:";
-        if (!missing.empty()) msg += " missing from the file: " + missing + ";";
-        if (!unexpected.empty()) msg += " not in the model: " + unexpected + ";";
-        if (!mismatched.empty()) msg += " shape mismatch: " + mismatched + ";";
+        if (missing.n) msg += " missing from the file: " + missing.str() + ";";
+        if (unexpected.n) msg += " not in the model: " + unexpected.str() + ";";
+        if (mismatched.n) msg += " shape mismatch: " + mismatched.str() + ";";
         msg.pop_back();
         throw std::runtime_error(msg);
     }
@@ -300,12 +318,8 @@ std::map<std::string, std::string> load_into(const std::string& path,
 
 // ---- writing ----
 
-namespace {
-
-// {"__metadata__":{...},"name":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},...} padded with
-// spaces so that the data section starts 8-byte aligned (8 + header length is a multiple of 8).
-std::string build_header(const std::vector<std::pair<std::string, Tensor>>& tensors,
-                         const std::map<std::string, std::string>& metadata) {
+std::string safetensors_header(const std::vector<std::pair<std::string, Tensor>>& tensors,
+                               const std::map<std::string, std::string>& metadata) {
     std::string h = "{";
     if (!metadata.empty()) {
         h += "\"__metadata__\":{";
@@ -327,6 +341,8 @@ std::string build_header(const std::vector<std::pair<std::string, Tensor>>& tens
     h.append((8 - h.size() % 8) % 8, ' ');
     return h;
 }
+
+namespace {
 
 // Header length, header, then every tensor's bytes, through a temp file renamed into place.
 void write_atomically(const std::string& path, const std::string& header,
@@ -354,7 +370,7 @@ void save_safetensors(const std::string& path, const std::vector<std::pair<std::
     }
     for (const auto& [k, v] : metadata)
         check(is_valid_utf8(k) && is_valid_utf8(v), op, "metadata key or value is not valid UTF-8");
-    std::string header = build_header(tensors, metadata);
+    std::string header = safetensors_header(tensors, metadata);
     check(header.size() <= kMaxHeaderBytes, op, "header would be ", header.size(), " bytes, over the limit of ",
           kMaxHeaderBytes);
     write_atomically(path, header, tensors);

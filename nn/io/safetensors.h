@@ -29,6 +29,13 @@ namespace gs::io {
 void save_safetensors(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& tensors,
                       const std::map<std::string, std::string>& metadata = {});
 
+// The header save_safetensors writes for these tensors and metadata: {"__metadata__":{...},
+// "name":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},...}, the tensors packed in the given
+// order, padded with spaces so that the data starts 8-byte aligned. A checksum over it covers every
+// name, dtype, shape, offset and metadata value (gpt/checkpoint.cpp's does).
+std::string safetensors_header(const std::vector<std::pair<std::string, Tensor>>& tensors,
+                               const std::map<std::string, std::string>& metadata);
+
 struct SafetensorsFile {
     std::vector<std::pair<std::string, Tensor>> tensors;   // in the order of their bytes in the file
     std::map<std::string, std::string> metadata;
@@ -41,8 +48,9 @@ struct SafetensorsFile {
 SafetensorsFile load_safetensors(const std::string& path);
 
 // Loads a checkpoint into a model's parameters: the file must hold exactly these names with these
-// shapes. Otherwise throws std::runtime_error listing the missing and unexpected names and each shape
-// mismatch, and leaves every parameter untouched. Returns the file's metadata.
+// shapes. Otherwise throws std::runtime_error listing the missing and unexpected names and the shape
+// mismatches (a few of each, and how many more), and leaves every parameter untouched. Returns the
+// file's metadata.
 std::map<std::string, std::string> load_into(const std::string& path,
                                              const std::vector<std::pair<std::string, Tensor>>& params);
 
