@@ -110,9 +110,8 @@ TEST(Train, ResumedRunMatchesTheUninterruptedRunExactly) {
 TEST(Train, StopRequestSavesStateAndResumeContinues) {
     std::string dir = temp_dir(), data = corpus_file(dir);
     TrainOptions o = tiny_run(data, dir + "/out");
-    g_stop_training = true;
-    TrainResult r = train(o);
-    g_stop_training = false;
+    std::atomic<bool> stop{true};
+    TrainResult r = train(o, &stop);
     EXPECT_TRUE(r.interrupted);
     o.resume = true;
     TrainResult r2 = train(o);
@@ -138,13 +137,13 @@ TEST(Train, BadOptionsNameTheFlag) {
     std::string dir = temp_dir(), data = corpus_file(dir);
     TrainOptions o = tiny_run(data, dir + "/o");
     o.lr = -1;
-    EXPECT_TRUE(has(message_of(o), "--lr must be >= 0, got -1"));
+    EXPECT_TRUE(has(message_of(o), "--lr must be a finite number >= 0, got -1"));
     o = tiny_run(data, dir + "/o");
     o.model.n_embd = 15;
     EXPECT_TRUE(has(message_of(o), "--n-embd (15) must be a positive multiple of --n-head (2)"));
     o = tiny_run(data, dir + "/o");
     o.model.block_size = 0;
-    EXPECT_TRUE(has(message_of(o), "--block-size must be >= 1, got 0"));
+    EXPECT_TRUE(has(message_of(o), "--block-size must be in [1, 2147483647], got 0"));
 }
 
 TEST(Train, AbsurdLearningRateStopsWithTheStepAndKeepsTheLastGoodCheckpoint) {

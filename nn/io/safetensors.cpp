@@ -279,40 +279,50 @@ struct NameList {
 
 }  // namespace
 
-std::map<std::string, std::string> load_into(const std::string& path,
-                                             const std::vector<std::pair<std::string, Tensor>>& params) {
-    std::map<std::string, const Tensor*> model;
-    for (const auto& p : params) {
-        check(p.second.defined(), "load_into", "parameter ", quoted(p.first), " is an undefined tensor");
-        check(model.emplace(p.first, &p.second).second, "load_into", "parameter name ", quoted(p.first),
-              " appears twice");
-    }
-    SafetensorsFile file = load_safetensors(path);
-
+std::string layout_mismatch(const SafetensorsFile& file, const std::vector<std::pair<std::string, Shape>>& want) {
+    std::map<std::string, const Shape*> wanted;
+    for (const auto& [name, shape] : want) wanted.emplace(name, &shape);
     // a corrupt or foreign file can hold thousands of names: list a few of each kind and count the rest
     NameList missing, unexpected, mismatched;
     std::set<std::string> in_file;
     for (const auto& [name, t] : file.tensors) {
         in_file.insert(name);
-        auto it = model.find(name);
-        if (it == model.end()) unexpected.add(quoted(name));
-        else if (it->second->shape() != t.shape())
+        auto it = wanted.find(name);
+        if (it == wanted.end()) unexpected.add(quoted(name));
+        else if (*it->second != t.shape())
             mismatched.add(quoted(name) + " is " + shape_str(t.shape()) + " in the file but " +
-                           shape_str(it->second->shape()) + " in the model");
+                           shape_str(*it->second) + " in the model");
     }
-    for (const auto& p : params)
-        if (!in_file.count(p.first)) missing.add(quoted(p.first));
-    if (missing.n || unexpected.n || mismatched.n) {
-        std::string msg = "load_into: " + path + " does not match the model:";
-        if (missing.n) msg += " missing from the file: " + missing.str() + ";";
-        if (unexpected.n) msg += " not in the model: " + unexpected.str() + ";";
-        if (mismatched.n) msg += " shape mismatch: " + mismatched.str() + ";";
-        msg.pop_back();
-        throw std::runtime_error(msg);
-    }
+    for (const auto& [name, shape] : want)
+        if (!in_file.count(name)) missing.add(quoted(name));
+    std::string msg;
+    if (missing.n) msg += " missing from the file: " + missing.str() + ";";
+    if (unexpected.n) msg += " not in the model: " + unexpected.str() + ";";
+    if (mismatched.n) msg += " shape mismatch: " + mismatched.str() + ";";
+    if (!msg.empty()) msg = msg.substr(1, msg.size() - 2);   // the leading space and the last ';'
+    return msg;
+}
 
+void copy_into(const SafetensorsFile& file, const std::string& path,
+               const std::vector<std::pair<std::string, Tensor>>& params) {
+    std::map<std::string, const Tensor*> model;
+    std::vector<std::pair<std::string, Shape>> want;
+    for (const auto& p : params) {
+        check(p.second.defined(), "load_into", "parameter ", quoted(p.first), " is an undefined tensor");
+        check(model.emplace(p.first, &p.second).second, "load_into", "parameter name ", quoted(p.first),
+              " appears twice");
+        want.push_back({p.first, p.second.shape()});
+    }
+    std::string mismatch = layout_mismatch(file, want);
+    if (!mismatch.empty()) throw std::runtime_error("load_into: " + path + " does not match the model: " + mismatch);
     // Only now, with every name and shape known to match, does any parameter change.
     for (const auto& [name, t] : file.tensors) std::copy(t.data(), t.data() + t.numel(), model[name]->data());
+}
+
+std::map<std::string, std::string> load_into(const std::string& path,
+                                             const std::vector<std::pair<std::string, Tensor>>& params) {
+    SafetensorsFile file = load_safetensors(path);
+    copy_into(file, path, params);
     return file.metadata;
 }
 

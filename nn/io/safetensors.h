@@ -47,10 +47,19 @@ struct SafetensorsFile {
 // problem, e.g. `load_safetensors: ckpt.safetensors: tensor "w": dtype BF16 is not supported`.
 SafetensorsFile load_safetensors(const std::string& path);
 
-// Loads a checkpoint into a model's parameters: the file must hold exactly these names with these
-// shapes. Otherwise throws std::runtime_error listing the missing and unexpected names and the shape
-// mismatches (a few of each, and how many more), and leaves every parameter untouched. Returns the
-// file's metadata.
+// How a file's tensors differ from the wanted names and shapes: "" if they are the same set, else
+// "missing from the file: ...; not in the model: ...; shape mismatch: "w" is [2, 3] in the file but
+// [3, 2] in the model", naming a few of each kind and counting the rest.
+std::string layout_mismatch(const SafetensorsFile& file, const std::vector<std::pair<std::string, Shape>>& want);
+
+// Copies a file already read (from `path`, for messages) into parameters of the same names and shapes,
+// or throws std::runtime_error with the layout_mismatch() and changes nothing. Throws
+// std::invalid_argument for undefined or repeated parameters.
+void copy_into(const SafetensorsFile& file, const std::string& path,
+               const std::vector<std::pair<std::string, Tensor>>& params);
+
+// Loads a checkpoint into a model's parameters: load_safetensors, then copy_into. Returns the file's
+// metadata.
 std::map<std::string, std::string> load_into(const std::string& path,
                                              const std::vector<std::pair<std::string, Tensor>>& params);
 
