@@ -37,6 +37,9 @@ void make_dirs(const std::string& path) {
 RunLock::RunLock(const std::string& dir) {
     const std::string path = dir + "/lock";
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    // an existing lock file we may not write (a read-only --out) still locks: flock needs no write access,
+    // and check_writable() then says what is wrong
+    if (fd_ < 0 && (errno == EACCES || errno == EROFS)) fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) throw std::runtime_error("gpt train: cannot open the lock file " + path + ": " + errno_text());
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
         int err = errno;

@@ -234,10 +234,29 @@ void save_state(Run& run, int64_t iter) {
                              saving + ", the last good checkpoint in " + run.opt.out + " is untouched");
 }
 
+// Whether training can go on from these weights: all finite, and one fixed batch gives a finite loss
+// and gradient. Weights blown up to 1e30 can still give a finite loss (LayerNorm divides the overflow
+// away) while their gradient is not, so this is the check a step makes, made before every save. Eval
+// mode: dropout draws nothing, so the run's random streams are untouched.
+bool weights_usable(Run& run) {
+    for (const Tensor& p : run.model.parameters())
+        for (int64_t i = 0; i < p.numel(); i++)
+            if (!std::isfinite(p.data()[i])) return false;
+    run.model.eval();
+    const Batch& b = run.eval_train.front();
+    Tensor loss = run.model.forward(b.x, b.y).loss;
+    loss.backward();
+    double norm = nn::clip_grad_norm(run.model.parameters(), std::numeric_limits<real>::infinity());
+    run.model.zero_grad();
+    run.model.train();
+    return std::isfinite(loss.item()) && std::isfinite(norm);
+}
+
 // The mean train and val loss; the best model if val improved; the log; the state.
 EvalRow evaluate_and_checkpoint(Run& run, int64_t iter, bool tty) {
     double tl = mean_loss(run.model, run.eval_train), vl = mean_loss(run.model, run.eval_val);
     if (!std::isfinite(tl) || !std::isfinite(vl)) not_finite(run, "eval loss", iter, "");
+    if (!weights_usable(run)) not_finite(run, "the gradient", iter, "");
     run.log.evals.push_back({iter, tl, vl});
     bool best = vl < run.st.best_val;
     if (best) {
@@ -257,14 +276,9 @@ EvalRow evaluate_and_checkpoint(Run& run, int64_t iter, bool tty) {
 }
 
 // A stop comes between steps, so the weights are those of a step no eval has seen: one that diverged
-// (NaN, or weights of 1e30 whose next loss is inf) must not become the state every resume starts from.
-// Same check as before an eval's save: finite weights and a finite loss.
+// must not become the state every resume starts from.
 void save_on_stop(Run& run, int64_t iter) {
-    bool finite = true;
-    for (const Tensor& p : run.model.parameters())
-        for (int64_t i = 0; finite && i < p.numel(); i++) finite = std::isfinite(p.data()[i]);
-    if (!finite || !std::isfinite(mean_loss(run.model, run.eval_val)))
-        not_finite(run, "the loss after the last step", iter, " without saving the state");
+    if (!weights_usable(run)) not_finite(run, "the loss or gradient after the last step", iter, " without saving the state");
     write_run_log(run.opt.out, run.log);
     save_state(run, iter);
     if (run.say()) std::printf("\ninterrupted: state saved at iteration %lld; continue with --resume\n", (long long)iter);
