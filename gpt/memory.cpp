@@ -77,14 +77,15 @@ double num_parameters(const GPTConfig& cfg) {
 // The activations are counted per (B, T) position from what gpt/model.cpp's forward keeps:
 // per block ln_1, qkv (3C), the attention output, c_proj, the residual, ln_2, c_fc and GELU (4C each),
 // c_proj and the residual: 17C, plus the (NH, T) softmax row per position; with dropout the unfused
-// attention's q, k, v, scores, mask, softmax and dropout copies add about 8C and 3 more (NH, T) rows.
+// attention's q, k, v and dropout copies add about 8C, and its scores, masked scores, dropout mask and
+// output 4 more (NH, T) rows.
 // Outside the blocks: the embeddings and ln_f (4C) and the logits, their softmax and gradient (3V).
 // The backward's gradient buffers live one block at a time, which the factor 1.25 stands for.
 MemoryEstimate training_memory(const GPTConfig& cfg, int64_t B, int64_t eval_iters, int64_t text_bytes) {
     const double C = double(cfg.n_embd), T = double(cfg.block_size), V = double(cfg.vocab_size);
     const double NH = double(cfg.n_head), L = double(cfg.n_layer), positions = double(B) * T;
     const bool dropout = cfg.dropout > 0;
-    const double per_block = (dropout ? 25 : 17) * C + (dropout ? 4 : 1) * NH * T;
+    const double per_block = (dropout ? 25 : 17) * C + (dropout ? 5 : 1) * NH * T;
     MemoryEstimate m;
     m.weights = 4 * num_parameters(cfg) * sizeof(real);   // weights, grads, AdamW's m and v
     m.activations = 1.25 * positions * (L * per_block + 4 * C + 3 * V) * sizeof(real);

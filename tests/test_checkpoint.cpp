@@ -428,3 +428,19 @@ TEST(Checkpoint, SavingAStateWhoseIterationDisagreesWithTheOptimizerIsRefused) {
     EXPECT_TRUE(has(msg, "iter (17) must equal the optimizer's step count (0)")) << msg;
     EXPECT_NE(::access(temp_path("never.safetensors").c_str(), F_OK), 0);
 }
+
+// The two GPT seeds of the fuzz corpus must be checkpoints this build reads, or the fuzzer never gets
+// past the version check; tests/fuzz/make_seeds.sh writes them again after a format change.
+TEST(Checkpoint, FuzzSeedsAreCurrentCheckpoints) {
+    std::string seeds = std::string(__FILE__).substr(0, std::string(__FILE__).rfind('/')) + "/fuzz/seeds/";
+    if (::access((seeds + "gpt_model_tiny.safetensors").c_str(), F_OK) != 0)
+        GTEST_SKIP() << "fuzz seeds not found at " << seeds << " (run from the repository root)";
+    std::string msg = message_of([&] { load_model(seeds + "gpt_model_tiny.safetensors"); });
+    EXPECT_EQ(msg, "(no exception)") << "run bash tests/fuzz/make_seeds.sh";
+    LoadedModel m = load_model(seeds + "gpt_model_tiny.safetensors");
+    nn::ParamGroup decay{{}, real(0.1)}, no_decay{{}, 0};   // the groups gpt/train.cpp makes
+    for (auto& [name, p] : m.model->named_parameters()) (p.dim() >= 2 ? decay : no_decay).params.push_back(p);
+    nn::AdamW opt({decay, no_decay}, real(1e-3));
+    msg = message_of([&] { load_train_state(seeds + "gpt_state_tiny.safetensors", *m.model, m.tok, opt); });
+    EXPECT_EQ(msg, "(no exception)") << "run bash tests/fuzz/make_seeds.sh";
+}
