@@ -130,6 +130,7 @@ bool parse_flags(Command& cmd, int argc, char** argv) {
 
 // ---- resources ----
 
+const char* kThreadsHelp = "OpenMP threads, at most 4 per hardware thread";
 const char* kThreadsDefault = "OMP_NUM_THREADS, or one per core";
 
 // OpenMP makes as many threads as it is told; far past the cores that is only overhead, and at 100000
@@ -205,7 +206,7 @@ int cmd_train(int argc, char** argv) {
         {"--eval-interval", "evaluate and checkpoint every N steps", &o.eval_interval},
         {"--eval-iters", "batches per split at each evaluation", &o.eval_iters},
         {"--seed", "random seed", &o.seed},
-        {"--threads", "OpenMP threads", &threads, kThreadsDefault},
+        {"--threads", kThreadsHelp, &threads, kThreadsDefault},
         {"--resume", "continue the run saved in --out", &o.resume},
         {"--overwrite", "replace the run saved in --out (otherwise an earlier run there is refused)", &o.overwrite},
     }};
@@ -239,7 +240,7 @@ int cmd_sample(int argc, char** argv) {
         {"--top-p", "sample among the likeliest whose probability sums to p, in (0, 1]", &so.top_p},
         {"--seed", "random seed", &seed},
         {"--no-kv-cache", "recompute the whole context for every token", &no_cache},
-        {"--threads", "OpenMP threads", &threads, kThreadsDefault},
+        {"--threads", kThreadsHelp, &threads, kThreadsDefault},
     }};
     if (!parse_flags(cmd, argc, argv)) return 0;
     if (ckpt.empty()) usage_error(cmd, "--ckpt is required");
@@ -263,13 +264,15 @@ int cmd_sample(int argc, char** argv) {
 
 int cmd_eval(int argc, char** argv) {
     std::string ckpt, data, split = "all";
+    const std::string data_help = "UTF-8 text file, a regular file of at most " + std::to_string(kMaxTextBytes >> 20) +
+                                  " MiB (required)";
     int64_t batch = 32, threads = 0;
     Command cmd{"eval", "--ckpt DIR --data FILE [--split all|train|val]", {
         {"--ckpt", "directory holding model.safetensors (required)", &ckpt},
-        {"--data", "UTF-8 text file (required)", &data},
+        {"--data", data_help.c_str(), &data},
         {"--split", "all: the whole file; train: its first 90%; val: its last 10%", &split},
         {"--batch-size", "windows per forward pass", &batch},
-        {"--threads", "OpenMP threads", &threads, kThreadsDefault},
+        {"--threads", kThreadsHelp, &threads, kThreadsDefault},
     }};
     if (!parse_flags(cmd, argc, argv)) return 0;
     if (ckpt.empty() || data.empty()) usage_error(cmd, "--ckpt and --data are required");
