@@ -335,7 +335,8 @@ struct Progress {
     }
 };
 
-// Reads and checks everything, then builds the run: nothing is written until this returns.
+// Reads and checks everything, then builds the run; only after every check has passed does it touch
+// --out's files (--overwrite's removals, the sweep of stale temp files).
 std::unique_ptr<Run> set_up(const TrainOptions& options) {
     TrainOptions opt = options.validated();
     Corpus corpus = read_corpus(opt);

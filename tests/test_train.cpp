@@ -1,6 +1,7 @@
 // The training loop (gpt/train.h) on a small generated corpus: it learns, it resumes exactly, it
 // refuses bad data with clear messages, and a numerical blow-up stops it without harming the last
-// good checkpoint.
+// good checkpoint. Then the checks of issue 11: nothing written before every option has passed, one
+// run per folder, a stop that saves no diverged weights, resumes that check the run they continue.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
