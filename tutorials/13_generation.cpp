@@ -121,6 +121,7 @@ int main(int argc, char** argv) {
             }
             TrainOptions t;
             t.data = path, t.out = quick ? "out/tutorial10_quick" : "out/tutorial10", t.quiet = true;
+            t.overwrite = true;   // a scratch run: replace the one an earlier run of this chapter left
             t.model.n_layer = 2, t.model.n_head = 4, t.model.n_embd = 64, t.model.block_size = 256;
             t.batch_size = 8, t.max_iters = quick ? 30 : 300, t.lr = real(3e-3), t.min_lr = real(3e-4);
             t.warmup_iters = quick ? 5 : 20, t.lr_decay_iters = t.eval_interval = t.max_iters, t.eval_iters = 4;
