@@ -48,7 +48,7 @@ inline ::testing::AssertionResult has(const std::string& text, const std::string
 // t's elements in row-major order.
 inline std::vector<real> vals(const Tensor& t) { return t.to_vector(); }
 
-// n draws from normal(0, std), the same n for the same seed.
+// n draws from normal(0, std); the same seed gives the same draws.
 inline std::vector<real> random_vec(int64_t n, uint64_t seed, real std = 1) {
     Rng rng(seed);
     std::vector<real> v(size_t(n), 0);
