@@ -13,27 +13,12 @@
 #include <vector>
 
 #include "autograd/attention.h"
+#include "tests/helpers.h"
 
 using namespace gs;
+using namespace gs::test;
 
 namespace {
-
-template <typename F> std::string error_of(F f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "expected std::invalid_argument";
-    return "";
-}
-
-std::vector<real> random_vec(int64_t n, uint64_t seed, real std = 1) {
-    Rng rng(seed);
-    std::vector<real> v(size_t(n), 0);
-    for (real& x : v) x = real(rng.normal()) * std;
-    return v;
-}
 
 // Forward then backward with the fast or the naive kernels: out, att and dqkv (which starts from
 // `dqkv0`, so the += is tested too).

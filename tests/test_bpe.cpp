@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <random>
 #include <stdexcept>
@@ -14,8 +13,10 @@
 #include <vector>
 
 #include "gpt/bpe.h"
+#include "tests/helpers.h"
 
 using namespace gs::gpt;
+using namespace gs::test;
 using Ids = std::vector<int32_t>;
 
 namespace {
@@ -38,15 +39,6 @@ BpeTokenizer make_tokenizer(const std::vector<std::pair<std::string, std::string
     }
     for (const std::string& s : specials) vocab.push_back(s);
     return BpeTokenizer(vocab, ms);
-}
-
-std::string message_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const std::exception& e) {
-        return e.what();
-    }
-    return "(no exception)";
 }
 
 std::vector<std::string> token_texts(const BpeTokenizer& tok, const Ids& ids) {

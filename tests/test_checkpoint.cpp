@@ -11,55 +11,30 @@
 
 #include "gpt/checkpoint.h"
 #include "nn/io/safetensors.h"
+#include "tests/helpers.h"
+#include "tests/model_helpers.h"
 
 using namespace gs;
 using namespace gs::gpt;
 using namespace gs::io;
+using namespace gs::test;
 
 namespace {
 
-GPTConfig tiny() {
-    GPTConfig c;
-    c.n_layer = 2;
-    c.n_head = 2;
-    c.n_embd = 8;
-    c.block_size = 6;
-    c.vocab_size = 5;
-    c.bias = true;
-    return c;
-}
+GPTConfig tiny() { return small_config(8, 6, 5, true); }
 
 std::string temp_path(const std::string& name) {
-    static std::string dir = [] {
-        char tmpl[] = "/tmp/gs_ckpt_XXXXXX";
-        return std::string(::mkdtemp(tmpl));
-    }();
+    static std::string dir = temp_dir();
     return dir + "/" + name;
 }
 
-std::string message_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const std::exception& e) {
-        return e.what();
-    }
-    return "(no exception)";
-}
-
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
 const CharTokenizer kTok = CharTokenizer::from_text("abc\n\"");
-
-std::string read_bytes(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
 
 // Replaces the first `from` in the file's bytes with `to` (the same length, so every offset holds), as
 // a flipped bit or an editor would.
 void tamper(const std::string& path, const std::string& from, const std::string& to) {
     ASSERT_EQ(from.size(), to.size());
-    std::string bytes = read_bytes(path);
+    std::string bytes = read_file(path);
     size_t at = bytes.find(from);
     ASSERT_NE(at, std::string::npos) << from;
     bytes.replace(at, from.size(), to);

@@ -10,21 +10,13 @@
 #include "autograd/rng.h"
 #include "nn/clip.h"
 #include "tests/fixtures/optim_fixtures.h"
+#include "tests/helpers.h"
 
 using namespace gs;
 using namespace gs::nn;
+using namespace gs::test;
 
 namespace {
-
-template <typename F> std::string error_of(F f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "expected std::invalid_argument";
-    return "";
-}
 
 Tensor with_grad(const Shape& shape, const std::vector<real>& g) {
     Tensor p = Tensor::zeros(shape).requires_grad_();

@@ -21,10 +21,12 @@
 #include <fstream>
 #include <functional>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "nn/io/safetensors.h"
+#include "tests/helpers.h"
+
+using namespace gs::test;
 
 namespace {
 
@@ -35,23 +37,6 @@ using namespace std::chrono_literals;
 // processes), dropout on (so its random stream must resume too), an eval and checkpoint every 10 steps.
 constexpr int kIters = 200, kEvalEvery = 10;
 constexpr double kTimeout = 120;   // seconds; generous, for the sanitizer builds
-
-std::string gpt_path() {
-    const char* env = std::getenv("GRADSCHOOL_GPT");
-    return env ? env : "build/gpt";
-}
-
-std::string temp_dir() {
-    char tmpl[] = "/tmp/gs_crash_XXXXXX";
-    return std::string(::mkdtemp(tmpl));
-}
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
 
@@ -188,15 +173,15 @@ protected:
     }
     int run(const std::vector<std::string>& args) { return start(args).wait(); }
 
-    bool printed(const std::string& part) { return slurp(dir + "/stdout").find(part) != std::string::npos; }
+    bool printed(const std::string& part) { return read_file(dir + "/stdout").find(part) != std::string::npos; }
 
     // log.csv of the same run never interrupted; computed once, in its own directory.
     std::string reference_log() {
         static std::string log = [this] {
             std::string ref = temp_dir();
             int status = run(train_args(data, ref + "/run", false));
-            EXPECT_EQ(status, 0) << slurp(dir + "/stderr");
-            std::string csv = slurp(ref + "/run/log.csv");
+            EXPECT_EQ(status, 0) << read_file(dir + "/stderr");
+            std::string csv = read_file(ref + "/run/log.csv");
             std::filesystem::remove_all(ref);
             return csv;
         }();
@@ -224,7 +209,7 @@ protected:
         }
         if (exists(out + "/model.safetensors")) {
             Child s({"sample", "--ckpt", out, "--tokens", "5", "--threads", "1"}, dir + "/sample.out", dir + "/sample.err");
-            EXPECT_EQ(s.wait(), 0) << slurp(dir + "/sample.err");
+            EXPECT_EQ(s.wait(), 0) << read_file(dir + "/sample.err");
         }
         if (!exists(out + "/state.safetensors")) return -1;
         int64_t iter = -1;
@@ -247,7 +232,7 @@ TEST_F(CrashResume, KilledMidRunResumesToTheSameLog) {
     std::string want = reference_log();
     ASSERT_NE(want, "");
     Child c = start(train_args(data, out, false));
-    ASSERT_TRUE(c.wait_until([&] { return printed("step 50:"); })) << slurp(dir + "/stderr");
+    ASSERT_TRUE(c.wait_until([&] { return printed("step 50:"); })) << read_file(dir + "/stderr");
     std::this_thread::sleep_for(2ms);   // somewhere in the steps after that eval
     std::set<std::string> saved = saved_files();
     EXPECT_EQ(saved.size(), 4u);
@@ -258,8 +243,8 @@ TEST_F(CrashResume, KilledMidRunResumesToTheSameLog) {
     EXPECT_LT(iter, kIters);
     EXPECT_EQ(iter % kEvalEvery, 0);
 
-    ASSERT_EQ(run(train_args(data, out, true)), 0) << slurp(dir + "/stderr");
-    EXPECT_EQ(slurp(out + "/log.csv"), want);
+    ASSERT_EQ(run(train_args(data, out, true)), 0) << read_file(dir + "/stderr");
+    EXPECT_EQ(read_file(out + "/log.csv"), want);
 }
 
 // Kill, check, resume, kill again, each time at a different kind of moment; then finish the run.
@@ -308,38 +293,39 @@ TEST_F(CrashResume, KillLoopAlwaysLeavesALoadableCheckpoint) {
     int64_t last = -1;   // the iteration of the newest state.safetensors
     for (const Moment& m : moments) {
         SCOPED_TRACE(m.what);
-        std::string state_before = slurp(out + "/state.safetensors");
+        std::string state_before = read_file(out + "/state.safetensors");
         std::set<std::string> temps_before = temp_files(out);
         Child c = start(train_args(data, out, last >= 0, /*overwrite=*/true));
         m.reached(c, temps_before);
         std::set<std::string> saved_before = saved_files();   // complete when the kill came
         c.signal(SIGKILL);
         int status = c.wait();
-        EXPECT_TRUE(status == 128 + SIGKILL || status == 0) << "status " << status << ": " << slurp(dir + "/stderr");
+        EXPECT_TRUE(status == 128 + SIGKILL || status == 0)
+            << "status " << status << ": " << read_file(dir + "/stderr");
         int64_t iter = check_checkpoints(m.what, saved_before);
         EXPECT_GE(iter, last) << "the state went back in time";
         if (iter == last && last >= 0) {
-            EXPECT_EQ(slurp(out + "/state.safetensors"), state_before) << "same iteration, different bytes";
+            EXPECT_EQ(read_file(out + "/state.safetensors"), state_before) << "same iteration, different bytes";
         }
         if (iter >= 0) {
             EXPECT_EQ(iter % kEvalEvery, 0);
         }
         last = iter;
     }
-    ASSERT_EQ(run(train_args(data, out, last >= 0, /*overwrite=*/true)), 0) << slurp(dir + "/stderr");
-    EXPECT_EQ(slurp(out + "/log.csv"), want);
+    ASSERT_EQ(run(train_args(data, out, last >= 0, /*overwrite=*/true)), 0) << read_file(dir + "/stderr");
+    EXPECT_EQ(read_file(out + "/log.csv"), want);
 }
 
 TEST_F(CrashResume, SigintSavesStateExitsWith130AndResumes) {
     std::string want = reference_log();
     ASSERT_NE(want, "");
     Child c = start(train_args(data, out, false));
-    ASSERT_TRUE(c.wait_until([&] { return printed("step 50:"); })) << slurp(dir + "/stderr");
+    ASSERT_TRUE(c.wait_until([&] { return printed("step 50:"); })) << read_file(dir + "/stderr");
     std::this_thread::sleep_for(2ms);
     std::set<std::string> saved = saved_files();
     c.signal(SIGINT);
-    ASSERT_EQ(c.wait(), 130) << slurp(dir + "/stderr");
-    std::string said = slurp(dir + "/stdout");
+    ASSERT_EQ(c.wait(), 130) << read_file(dir + "/stderr");
+    std::string said = read_file(dir + "/stdout");
     const std::string marker = "interrupted: state saved at iteration ";
     size_t at = said.find(marker);
     ASSERT_NE(at, std::string::npos) << said;
@@ -348,9 +334,9 @@ TEST_F(CrashResume, SigintSavesStateExitsWith130AndResumes) {
     EXPECT_EQ(check_checkpoints("after SIGINT", saved), iter);   // saved where it stopped, not at the last eval
     EXPECT_TRUE(temp_files(out).empty()) << "a clean stop leaves no temp files";
 
-    ASSERT_EQ(run(train_args(data, out, true)), 0) << slurp(dir + "/stderr");
+    ASSERT_EQ(run(train_args(data, out, true)), 0) << read_file(dir + "/stderr");
     EXPECT_TRUE(printed("resuming " + out + "/state.safetensors at iteration " + std::to_string(iter)));
-    EXPECT_EQ(slurp(out + "/log.csv"), want);
+    EXPECT_EQ(read_file(out + "/log.csv"), want);
 }
 
 TEST_F(CrashResume, AbsurdLearningRateStopsNamingTheIteration) {
@@ -358,17 +344,17 @@ TEST_F(CrashResume, AbsurdLearningRateStopsNamingTheIteration) {
     std::string init = dir + "/init";
     std::vector<std::string> args = train_args(data, init, false);
     args.insert(args.end(), {"--max-iters", "0", "--lr-decay-iters", "0", "--warmup-iters", "0"});
-    ASSERT_EQ(run(args), 0) << slurp(dir + "/stderr");
+    ASSERT_EQ(run(args), 0) << read_file(dir + "/stderr");
 
     args = train_args(data, out, false);
     args.insert(args.end(), {"--lr", "1e30", "--warmup-iters", "0", "--grad-clip", "0"});
     EXPECT_EQ(run(args), 1);
-    std::string err = slurp(dir + "/stderr");
+    std::string err = read_file(dir + "/stderr");
     EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
     size_t at = err.find("not finite at iteration ");
     ASSERT_NE(at, std::string::npos) << err;
     EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(err[at + std::string("not finite at iteration ").size()]))) << err;
-    EXPECT_EQ(slurp(out + "/model.safetensors"), slurp(init + "/model.safetensors"));
+    EXPECT_EQ(read_file(out + "/model.safetensors"), read_file(init + "/model.safetensors"));
     EXPECT_EQ(check_checkpoints("after the blow-up"), 0);
 }
 
@@ -379,7 +365,7 @@ TEST_F(CrashResume, SecondRunIntoALockedFolderFailsAtOnce) {
     std::vector<std::string> args = train_args(data, out, false);
     args.insert(args.end(), {"--max-iters", "1000000", "--lr-decay-iters", "1000000"});
     Child first = start(args);
-    ASSERT_TRUE(first.wait_until([&] { return printed("step 0:"); })) << slurp(dir + "/stderr");
+    ASSERT_TRUE(first.wait_until([&] { return printed("step 0:"); })) << read_file(dir + "/stderr");
     const std::string live_temp = out + "/state.safetensors.tmp." + std::to_string(first.pid()) + ".999";
     std::ofstream(live_temp) << "a save in progress";
     for (bool resume : {true, false}) {
@@ -387,12 +373,12 @@ TEST_F(CrashResume, SecondRunIntoALockedFolderFailsAtOnce) {
         second.insert(second.end(), {"--n-embd", "8"});   // another config
         Child c(second, dir + "/second.out", dir + "/second.err");
         EXPECT_EQ(c.wait(), 1) << "resume " << resume;
-        EXPECT_EQ(slurp(dir + "/second.err"), "gpt train: " + out + " is in use by another run (pid " +
+        EXPECT_EQ(read_file(dir + "/second.err"), "gpt train: " + out + " is in use by another run (pid " +
                                                     std::to_string(first.pid()) + "); wait for it to end, or choose another --out\n");
     }
     EXPECT_TRUE(exists(live_temp)) << "the sweep removed a live run's temp file";
     first.signal(SIGINT);
-    EXPECT_EQ(first.wait(), 130) << slurp(dir + "/stderr");
+    EXPECT_EQ(first.wait(), 130) << read_file(dir + "/stderr");
     ::unlink(live_temp.c_str());
     EXPECT_GE(check_checkpoints("after the first run stopped"), 0);
 }
@@ -404,10 +390,10 @@ TEST_F(CrashResume, SigtermAndSighupSaveTheStateLikeSigint) {
         SCOPED_TRACE(sig == SIGTERM ? "SIGTERM" : "SIGHUP");
         std::filesystem::remove_all(out);
         Child c = start(train_args(data, out, false));
-        ASSERT_TRUE(c.wait_until([&] { return printed("step 20:"); })) << slurp(dir + "/stderr");
+        ASSERT_TRUE(c.wait_until([&] { return printed("step 20:"); })) << read_file(dir + "/stderr");
         c.signal(sig);
-        ASSERT_EQ(c.wait(), 128 + sig) << slurp(dir + "/stderr");
-        std::string said = slurp(dir + "/stdout");
+        ASSERT_EQ(c.wait(), 128 + sig) << read_file(dir + "/stderr");
+        std::string said = read_file(dir + "/stdout");
         const std::string marker = "interrupted: state saved at iteration ";
         size_t at = said.find(marker);
         ASSERT_NE(at, std::string::npos) << said;

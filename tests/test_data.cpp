@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "gpt/data.h"
+#include "tests/helpers.h"
 
 namespace fs = std::filesystem;
 using gs::gpt::Batch;
@@ -22,6 +23,7 @@ using gs::gpt::CharTokenizer;
 using gs::gpt::Dataset;
 using gs::Rng;
 using gs::gpt::Split;
+using gs::test::error_of;
 
 namespace {
 
@@ -44,15 +46,6 @@ protected:
         return (dir / name).string();
     }
 };
-
-template <typename E, typename F> std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const E& e) {
-        return e.what();
-    }
-    return "(no exception of the expected type)";
-}
 
 // tokens 0, 1, ..., n-1: a token's value is its position, so a batch shows where it was cut from
 std::vector<int32_t> iota_tokens(int n) {

@@ -4,22 +4,10 @@
 #include <gtest/gtest.h>
 
 #include "autograd/dropout.h"
+#include "tests/helpers.h"
 
 using namespace gs;
-
-namespace {
-
-template <typename F> std::string error_of(F f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "expected std::invalid_argument";
-    return "";
-}
-
-}  // namespace
+using namespace gs::test;
 
 TEST(Dropout, EvalModeAndZeroPReturnXItself) {
     Rng rng(1);

@@ -5,10 +5,10 @@
 #include <cmath>
 
 #include "autograd/elementwise.h"
+#include "tests/helpers.h"
 
 using namespace gs;
-
-static std::vector<real> vals(const Tensor& t) { return t.to_vector(); }
+using namespace gs::test;
 
 TEST(Elementwise, BinaryOpsSameShape) {
     Tensor a = Tensor::from({2, 2}, {1, 2, 3, 4});

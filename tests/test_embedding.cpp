@@ -4,20 +4,12 @@
 #include <omp.h>
 
 #include "autograd/embedding.h"
+#include "tests/helpers.h"
 
 using namespace gs;
+using namespace gs::test;
 
 namespace {
-
-template <typename F> std::string error_of(F f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "expected std::invalid_argument";
-    return "";
-}
 
 // weight [4, 2]: row v is [10 v, 10 v + 1]
 Tensor table() { return Tensor::from({4, 2}, {0, 1, 10, 11, 20, 21, 30, 31}); }

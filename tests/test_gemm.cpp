@@ -11,17 +11,12 @@
 
 #include "autograd/gemm.h"
 #include "autograd/rng.h"
+#include "tests/helpers.h"
 
 using namespace gs;
+using namespace gs::test;
 
 namespace {
-
-std::vector<real> random_vec(int64_t n, uint64_t seed) {
-    Rng rng(seed);
-    std::vector<real> v(static_cast<size_t>(n));
-    for (real& x : v) x = real(rng.normal());
-    return v;
-}
 
 // One product C (M, N) = op(A) op(B), with every buffer's row stride `pad` wider than it needs to be.
 struct Problem {

@@ -4,22 +4,15 @@
 
 #include "gpt/model.h"
 #include "nn/optim.h"
+#include "tests/model_helpers.h"
 
 using namespace gs;
 using namespace gs::gpt;
+using namespace gs::test;
 
 namespace {
 
-GPTConfig small(bool bias = false) {
-    GPTConfig c;
-    c.n_layer = 2;
-    c.n_head = 2;
-    c.n_embd = 16;
-    c.block_size = 8;
-    c.vocab_size = 10;
-    c.bias = bias;
-    return c;
-}
+GPTConfig small(bool bias = false) { return small_config(16, 8, 10, bias); }
 
 Indices random_ids(int64_t B, int64_t T, int V, Rng& rng) {
     Indices x = Indices::zeros({B, T});

@@ -15,25 +15,11 @@
 
 #include "gpt/checkpoint.h"
 #include "gpt/train.h"
+#include "tests/helpers.h"
+
+using namespace gs::test;
 
 namespace {
-
-std::string gpt_path() {
-    const char* env = std::getenv("GRADSCHOOL_GPT");
-    return env ? env : "build/gpt";
-}
-
-std::string temp_dir() {
-    char tmpl[] = "/tmp/gs_cli_XXXXXX";
-    return std::string(::mkdtemp(tmpl));
-}
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 struct Result {
     int status;
@@ -49,7 +35,7 @@ Result run(const std::string& args, int timeout = 60, const std::string& stdout_
                       "/err < /dev/null";
     ::unlink((dir + "/out").c_str());
     int rc = std::system(cmd.c_str());
-    return {WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc), slurp(dir + "/out"), slurp(dir + "/err")};
+    return {WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc), read_file(dir + "/out"), read_file(dir + "/err")};
 }
 
 class GptCli : public ::testing::Test {
@@ -172,10 +158,9 @@ std::string copy_of_base(const std::string& to) {
 
 // model.safetensors, state.safetensors and log.csv, to compare before and after
 std::string run_files(const std::string& out) {
-    return slurp(out + "/model.safetensors") + "|" + slurp(out + "/state.safetensors") + "|" + slurp(out + "/log.csv");
+    return read_file(out + "/model.safetensors") + "|" + read_file(out + "/state.safetensors") + "|" +
+           read_file(out + "/log.csv");
 }
-
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 }  // namespace
 
@@ -190,7 +175,7 @@ TEST_F(GptCli, BadScheduleIsRefusedBeforeTheRunIsTouched) {
     Result r = run("train" + data + " --resume --max-iters 23 --warmup-iters 9223372036854775807"
                    " --lr-decay-iters 9223372036854775807");
     ASSERT_EQ(r.status, 0) << r.err;
-    std::string log = slurp(out + "/log.csv");
+    std::string log = read_file(out + "/log.csv");
     size_t at = log.find("\n21,");
     ASSERT_NE(at, std::string::npos) << log;
     double lr = std::stod(log.substr(log.find(',', log.find(',', at + 1) + 1) + 1));
@@ -207,8 +192,8 @@ TEST_F(GptCli, AnEarlierRunIsRefusedUnlessOverwriteSaysSo) {
     EXPECT_TRUE(run_files(out) == before) << "the run's files changed";
     Result r = run(args + " --overwrite");
     EXPECT_EQ(r.status, 0) << r.err;
-    EXPECT_TRUE(has(slurp(out + "/log.csv"), "\n9,")) << "the new run's log";
-    EXPECT_FALSE(has(slurp(out + "/log.csv"), "\n19,")) << "the old run's rows are gone";
+    EXPECT_TRUE(has(read_file(out + "/log.csv"), "\n9,")) << "the new run's log";
+    EXPECT_FALSE(has(read_file(out + "/log.csv"), "\n19,")) << "the old run's rows are gone";
 }
 
 // H1: --resume with --max-iters below the saved iteration printed "iter 7900/100 ... ETA -1s" forever.
@@ -325,7 +310,7 @@ TEST_F(GptCli, ResumeRefusesAnotherRunAndNotesAChangedSchedule) {
                        " --resume --max-iters 30 --lr-decay-iters 30";
     expect_error(args + " --seed 42", "was started with --seed 1337, not 42", 20);
     expect_error(args + " --batch-size 5", "was started with --batch-size 4, not 5", 20);
-    std::ofstream(dir + "/other.txt") << slurp(base_run() + "/small.txt") << "Speak.\n";   // same characters
+    std::ofstream(dir + "/other.txt") << read_file(base_run() + "/small.txt") << "Speak.\n";   // same characters
     expect_error("train --data " + dir + "/other.txt --out " + out + kTiny + " --resume --max-iters 30 --lr-decay-iters 30",
                  "was started with --data " + base_run() + "/small.txt (", 20);
     Result r = run(args + " --lr 5e-4 --min-lr 5e-5");
@@ -340,7 +325,7 @@ TEST_F(GptCli, ResumeChecksTheBestModelAndWriteAccessAtStart) {
     std::string out = copy_of_base(dir + "/o");
     std::string args = "train --data " + base_run() + "/small.txt --out " + out + kTiny +
                        " --resume --max-iters 40 --lr-decay-iters 40";
-    std::string model = slurp(out + "/model.safetensors");
+    std::string model = read_file(out + "/model.safetensors");
     model[model.size() - 3] ^= 0x04;
     std::ofstream(out + "/model.safetensors", std::ios::binary | std::ios::trunc) << model;
     expect_error(args, out + "/model.safetensors: the file is corrupted", 20);
@@ -363,7 +348,7 @@ TEST_F(GptCli, ResumeChecksTheBestModelAndWriteAccessAtStart) {
                                                       "/ro.out 2> " + dir + "/ro.err < /dev/null";
                                     int rc = std::system(cmd.c_str());
                                     return Result{WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc),
-                                                  slurp(dir + "/ro.out"), slurp(dir + "/ro.err")};
+                                                  read_file(dir + "/ro.out"), read_file(dir + "/ro.err")};
                                 }();
     ::chmod(ro.c_str(), 0755);
     EXPECT_EQ(r.status, 1) << r.err;

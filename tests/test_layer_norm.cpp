@@ -7,25 +7,12 @@
 #include <cmath>
 
 #include "autograd/layer_norm.h"
+#include "tests/helpers.h"
 
 using namespace gs;
+using namespace gs::test;
 
 namespace {
-
-template <typename F> std::string error_of(F f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "expected std::invalid_argument";
-    return "";
-}
-
-void expect_near_all(const Tensor& t, const std::vector<double>& want, double tol = 1e-5) {
-    ASSERT_EQ(t.numel(), int64_t(want.size()));
-    for (size_t i = 0; i < want.size(); i++) EXPECT_NEAR(t.data()[i], want[i], tol) << "element " << i;
-}
 
 // [1, 2, 3]: mean 2, biased variance (1 + 0 + 1) / 3 = 2/3, so with eps 0 rstd = sqrt(3/2) = 1.2247449
 const double r = std::sqrt(1.5);
@@ -36,14 +23,14 @@ TEST(LayerNorm, HandComputedRow) {
     // (x - 2) * sqrt(3/2) = [-1.2247, 0, 1.2247]
     Tensor y = layer_norm(Tensor::from({1, 3}, {1, 2, 3}), Tensor::ones({3}), Tensor(), 0);
     EXPECT_EQ(y.shape(), (Shape{1, 3}));
-    expect_near_all(y, {-r, 0, r});
+    expect_near_all(y, {-r, 0, r}, 1e-5);
 }
 
 TEST(LayerNorm, WeightAndBias) {
     // xhat = [-1.2247, 0, 1.2247]; weight [2, 1, 0.5], bias [1, 0, -1]:
     // [2 * -1.2247 + 1, 0, 0.5 * 1.2247 - 1] = [-1.4495, 0, -0.3876]
     Tensor y = layer_norm(Tensor::from({3}, {1, 2, 3}), Tensor::from({3}, {2, 1, 0.5}), Tensor::from({3}, {1, 0, -1}), 0);
-    expect_near_all(y, {-2 * r + 1, 0, 0.5 * r - 1});
+    expect_near_all(y, {-2 * r + 1, 0, 0.5 * r - 1}, 1e-5);
     // no bias is the same as a zero bias
     Rng rng(2);
     Tensor x = Tensor::randn({4, 5}, rng), w = Tensor::randn({5}, rng);
@@ -52,15 +39,15 @@ TEST(LayerNorm, WeightAndBias) {
 
 TEST(LayerNorm, EpsAddsToTheVariance) {
     // [1, 3]: mean 2, variance 1; eps 3 gives rstd = 1/sqrt(4) = 1/2, so [-0.5, 0.5] instead of [-1, 1]
-    expect_near_all(layer_norm(Tensor::from({2}, {1, 3}), Tensor::ones({2}), Tensor(), 3), {-0.5, 0.5});
-    expect_near_all(layer_norm(Tensor::from({2}, {1, 3}), Tensor::ones({2}), Tensor(), 0), {-1, 1});
+    expect_near_all(layer_norm(Tensor::from({2}, {1, 3}), Tensor::ones({2}), Tensor(), 3), {-0.5, 0.5}, 1e-5);
+    expect_near_all(layer_norm(Tensor::from({2}, {1, 3}), Tensor::ones({2}), Tensor(), 0), {-1, 1}, 1e-5);
 }
 
 TEST(LayerNorm, LargeMeanStaysAccurate) {
     // the same row shifted by 10^6 (exact in float): the result must not change. The one-pass
     // E[x^2] - E[x]^2 would subtract two numbers near 10^12 and lose the variance entirely in float.
     Tensor y = layer_norm(Tensor::from({3}, {1000001, 1000002, 1000003}), Tensor::ones({3}), Tensor(), 0);
-    expect_near_all(y, {-r, 0, r});
+    expect_near_all(y, {-r, 0, r}, 1e-5);
 }
 
 TEST(LayerNorm, EachRowNormalisedSeparately) {
@@ -85,17 +72,17 @@ TEST(LayerNorm, BackwardHandComputed) {
     Tensor x = Tensor::from({1, 3}, {1, 2, 3}).requires_grad_();
     Tensor w = Tensor::ones({3}).requires_grad_(), b = Tensor::zeros({3}).requires_grad_();
     layer_norm(x, w, b, 0).backward(Tensor::from({1, 3}, {1, 0, 0}));
-    expect_near_all(x.grad_tensor(), {r / 6, -r / 3, r / 6});
-    expect_near_all(w.grad_tensor(), {-r, 0, 0});
-    expect_near_all(b.grad_tensor(), {1, 0, 0});
+    expect_near_all(x.grad_tensor(), {r / 6, -r / 3, r / 6}, 1e-5);
+    expect_near_all(w.grad_tensor(), {-r, 0, 0}, 1e-5);
+    expect_near_all(b.grad_tensor(), {1, 0, 0}, 1e-5);
     // with dy = 1 everywhere and w = 1 the output's sum is constant (each row's xhat sums to 0): dx = 0.
     // Rows [1, 2, 3] and [3, 2, 1] have xhat [-r, 0, r] and [r, 0, -r]: dweight = 0, dbias = 2.
     Tensor x2 = Tensor::from({2, 3}, {1, 2, 3, 3, 2, 1}).requires_grad_();
     Tensor w2 = Tensor::ones({3}).requires_grad_(), b2 = Tensor::zeros({3}).requires_grad_();
     layer_norm(x2, w2, b2, 0).backward(Tensor::ones({2, 3}));
-    expect_near_all(x2.grad_tensor(), {0, 0, 0, 0, 0, 0});
-    expect_near_all(w2.grad_tensor(), {0, 0, 0});
-    expect_near_all(b2.grad_tensor(), {2, 2, 2});
+    expect_near_all(x2.grad_tensor(), {0, 0, 0, 0, 0, 0}, 1e-5);
+    expect_near_all(w2.grad_tensor(), {0, 0, 0}, 1e-5);
+    expect_near_all(b2.grad_tensor(), {2, 2, 2}, 1e-5);
 }
 
 TEST(LayerNorm, WeightGradsSameBitsForAnyThreadCount) {

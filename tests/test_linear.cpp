@@ -9,8 +9,10 @@
 
 #include "autograd/linear.h"
 #include "autograd/reduce.h"
+#include "tests/helpers.h"
 
 using namespace gs;
+using namespace gs::test;
 
 namespace {
 
@@ -18,16 +20,6 @@ namespace {
 const std::vector<real> kX = {1, 2, 3, 4, 5, 6};
 const std::vector<real> kW = {1, 0, -1, 2, 1, 0};
 const std::vector<real> kB = {0.5, -1};
-
-template <typename F> std::string error_of(F f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "expected std::invalid_argument";
-    return "";
-}
 
 }  // namespace
 

@@ -8,20 +8,12 @@
 
 #include "autograd/mask.h"
 #include "autograd/softmax.h"
+#include "tests/helpers.h"
 
 using namespace gs;
+using namespace gs::test;
 
 namespace {
-
-template <typename F> std::string error_of(F f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "expected std::invalid_argument";
-    return "";
-}
 
 const real inf = std::numeric_limits<real>::infinity();
 

@@ -7,22 +7,12 @@
 
 #include "autograd/gemm.h"
 #include "autograd/matmul.h"
+#include "tests/helpers.h"
 
 using namespace gs;
+using namespace gs::test;
 
 namespace {
-
-std::vector<real> vals(const Tensor& t) { return t.to_vector(); }
-
-// The message of the invalid_argument f throws, or "" if it does not throw.
-template <typename F> std::string error_of(F f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    return "";
-}
 
 // A = [[1, 2, 3], [4, 5, 6]], B = [[7, 8], [9, 10], [11, 12]]
 // A·B = [[1*7 + 2*9 + 3*11, 1*8 + 2*10 + 3*12], [4*7 + 5*9 + 6*11, 4*8 + 5*10 + 6*12]] = [[58, 64], [139, 154]]

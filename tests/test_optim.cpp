@@ -11,22 +11,14 @@
 #include "autograd/elementwise.h"
 #include "nn/optim.h"
 #include "tests/fixtures/optim_fixtures.h"
+#include "tests/helpers.h"
 
 using namespace gs;
 using namespace gs::nn;
+using namespace gs::test;
 using optim_fixtures::OptimCase;
 
 namespace {
-
-template <typename F> std::string error_of(F f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "expected std::invalid_argument";
-    return "";
-}
 
 void set_grad(const Tensor& p, const std::vector<real>& g) {
     ASSERT_EQ(int64_t(g.size()), p.numel());

@@ -10,8 +10,10 @@
 #include <fstream>
 
 #include "gpt/plot.h"
+#include "tests/helpers.h"
 
 using namespace gs::gpt;
+using namespace gs::test;
 
 namespace {
 
@@ -20,22 +22,14 @@ const char* kHeader = "iter,loss,lr,grad_norm,eval_train_loss,eval_val_loss\n";
 class RunLogFiles : public ::testing::Test {
 protected:
     std::string dir;
-    void SetUp() override {
-        char tmpl[] = "/tmp/gs_plot_XXXXXX";
-        dir = ::mkdtemp(tmpl);
-    }
+    void SetUp() override { dir = temp_dir(); }
     void TearDown() override { std::filesystem::remove_all(dir); }
     std::string write(const std::string& text) {
         std::ofstream(dir + "/log.csv") << text;
         return dir + "/log.csv";
     }
     std::string error_reading(const std::string& path, int64_t resume_iter) {
-        try {
-            read_run_log(path, resume_iter);
-        } catch (const std::runtime_error& e) {
-            return e.what();
-        }
-        return "(no exception)";
+        return error_of<std::runtime_error>([&] { read_run_log(path, resume_iter); });
     }
 };
 

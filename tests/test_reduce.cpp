@@ -11,21 +11,12 @@
 
 #include "autograd/reduce.h"
 #include "autograd/shape.h"
+#include "tests/helpers.h"
 
 using namespace gs;
+using namespace gs::test;
 
 namespace {
-
-std::vector<real> vals(const Tensor& t) { return t.to_vector(); }
-
-template <typename F> std::string error_of(F f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    return "";
-}
 
 // [[1 2 3]
 //  [4 5 6]]

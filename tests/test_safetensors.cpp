@@ -12,29 +12,18 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "nn/io/safetensors.h"
+#include "tests/helpers.h"
 
 using namespace gs;
 using namespace gs::io;
+using namespace gs::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-::testing::AssertionResult has(const std::string& text, const std::string& part) {
-    if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << "\"" << text << "\" does not contain \"" << part << "\"";
-}
-
-std::string read_bytes(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 void write_bytes(const std::string& path, const std::string& bytes) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -152,7 +141,7 @@ TEST_F(Safetensors, WritesExactlyTheSpecifiedBytes) {
     // data as raw little-endian floats.
     Tensor a = Tensor::from({2, 3}, {1, 2, 3, 4, 5, 6});
     save_safetensors(path("a.safetensors"), {{"a", a}, {"b", Tensor::scalar(7)}}, {{"k", "v"}});
-    std::string file = read_bytes(path("a.safetensors"));
+    std::string file = read_file(path("a.safetensors"));
     std::string json = R"({"__metadata__":{"k":"v"},"a":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},)"
                        R"("b":{"dtype":"F32","shape":[],"data_offsets":[24,28]}})";
     std::string padded = json + std::string((8 - json.size() % 8) % 8, ' ');
@@ -166,7 +155,7 @@ TEST_F(Safetensors, HeaderIsPaddedToAMultipleOf8) {
     for (int len = 1; len <= 16; len++) {
         std::string name(size_t(len), 'x');
         save_safetensors(path("p.safetensors"), {{name, Tensor::ones({3})}});
-        std::string file = read_bytes(path("p.safetensors"));
+        std::string file = read_file(path("p.safetensors"));
         uint64_t n = header_length(file);
         EXPECT_EQ(n % 8, 0u) << "name length " << len;
         std::string header = file.substr(8, n);
@@ -262,15 +251,15 @@ TEST_F(Safetensors, FailedRenameRemovesTheTempFileAndKeepsWhatWasThere) {
         EXPECT_TRUE(has(e.what(), "save_safetensors: " + path("ckpt") + ": cannot rename"));
     }
     EXPECT_EQ(listing(), (std::vector<std::string>{"ckpt"}));   // no temp file left beside it
-    EXPECT_EQ(read_bytes(path("ckpt/keep")), "old");
+    EXPECT_EQ(read_file(path("ckpt/keep")), "old");
 }
 
 TEST_F(Safetensors, FailedSaveKeepsTheExistingCheckpoint) {
     save_safetensors(path("c.safetensors"), {{"w", Tensor::ones({3})}});
-    std::string before = read_bytes(path("c.safetensors"));
+    std::string before = read_file(path("c.safetensors"));
     EXPECT_THROW(save_safetensors(path("c.safetensors"), {{"w", Tensor::ones({3})}, {"w", Tensor::ones({3})}}),
                  std::invalid_argument);
-    EXPECT_EQ(read_bytes(path("c.safetensors")), before);
+    EXPECT_EQ(read_file(path("c.safetensors")), before);
     EXPECT_EQ(listing(), (std::vector<std::string>{"c.safetensors"}));
 }
 
@@ -517,7 +506,7 @@ TEST_F(Safetensors, RejectsDuplicateKeys) {
 
 TEST_F(Safetensors, RejectsEveryTruncation) {
     save_safetensors(path("v.safetensors"), {{"w", Tensor::arange(0, 6)}, {"s", Tensor::scalar(2)}}, {{"k", "v"}});
-    std::string file = read_bytes(path("v.safetensors"));
+    std::string file = read_file(path("v.safetensors"));
     ASSERT_EQ(load_error(file), "");
     for (size_t n = 0; n < file.size(); n++) EXPECT_NE(load_error(file.substr(0, n)), "") << "truncated to " << n;
 }
@@ -526,7 +515,7 @@ TEST_F(Safetensors, EverySingleByteCorruptionLoadsOrThrowsCleanly) {
     // A small fuzz: each byte XORed with a few masks must either load (a flip inside the data section
     // is just another float) or throw std::runtime_error; anything else fails the test.
     save_safetensors(path("v.safetensors"), {{"w", Tensor::arange(0, 3)}, {"e", Tensor::zeros({0})}}, {{"k", "v"}});
-    std::string file = read_bytes(path("v.safetensors"));
+    std::string file = read_file(path("v.safetensors"));
     size_t rejected = 0, header_end = 8 + header_length(file);
     for (size_t i = 0; i < file.size(); i++)
         for (unsigned char mask : {0x01, 0x20, 0x80, 0xFF}) {
@@ -562,7 +551,7 @@ TEST_F(Safetensors, SeedCorpusLoadsOrFailsAsNamed) {
     for (const auto& entry : fs::directory_iterator(seeds)) {
         std::string name = entry.path().filename().string();
         if (entry.path().extension() != ".safetensors") continue;
-        std::string msg = load_error(read_bytes(entry.path().string()));
+        std::string msg = load_error(read_file(entry.path().string()));
         if (name.rfind("valid_", 0) == 0) {
             EXPECT_EQ(msg, "") << name;
             valid++;

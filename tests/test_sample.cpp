@@ -12,9 +12,11 @@
 #include <string>
 
 #include "gpt/sample.h"
+#include "tests/helpers.h"
 
 using namespace gs;
 using namespace gs::gpt;
+using namespace gs::test;
 
 namespace {
 
@@ -84,11 +86,6 @@ std::vector<real> log_probs(const std::vector<double>& p) {
     std::vector<real> l;
     for (double x : p) l.push_back(real(std::log(x)));
     return l;
-}
-
-template <typename F> std::string error_of(F&& f) {
-    try { f(); } catch (const std::invalid_argument& e) { return e.what(); }
-    return "(no exception)";
 }
 
 }  // namespace

@@ -6,21 +6,13 @@
 #include <limits>
 
 #include "nn/schedule.h"
+#include "tests/helpers.h"
 
 using namespace gs;
 using namespace gs::nn;
+using namespace gs::test;
 
 namespace {
-
-template <typename F> std::string error_of(F f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "expected std::invalid_argument";
-    return "";
-}
 
 // max_lr 1, min_lr 0.1, warmup 9 steps, decay until step 109: the decay spans 100 steps.
 real lr_at(int64_t step) { return cosine_lr(step, 1.0f, 0.1f, 9, 109); }

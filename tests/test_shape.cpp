@@ -6,22 +6,12 @@
 #include <string>
 
 #include "autograd/shape.h"
+#include "tests/helpers.h"
 
 using namespace gs;
+using namespace gs::test;
 
 namespace {
-
-std::vector<real> vals(const Tensor& t) { return t.to_vector(); }
-
-// The message an invalid_argument carries, or "" if f does not throw one.
-template <typename F> std::string error_of(F f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    return "";
-}
 
 // 0, 1, 2, ... laid out in `shape`, so every value names its own row-major position
 Tensor iota(const Shape& shape) { return reshape(Tensor::arange(0, real(shape_numel(shape))), shape); }

@@ -6,26 +6,12 @@
 #include <cmath>
 
 #include "autograd/softmax.h"
+#include "tests/helpers.h"
 
 using namespace gs;
+using namespace gs::test;
 
 namespace {
-
-// The message of the std::invalid_argument that f throws ("" and a failure if it throws none).
-template <typename F> std::string error_of(F f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "expected std::invalid_argument";
-    return "";
-}
-
-void expect_near_all(const Tensor& t, const std::vector<double>& want, double tol = 1e-6) {
-    ASSERT_EQ(t.numel(), int64_t(want.size()));
-    for (size_t i = 0; i < want.size(); i++) EXPECT_NEAR(t.data()[i], want[i], tol) << "element " << i;
-}
 
 const double ln2 = std::log(2.0), ln3 = std::log(3.0);
 
@@ -34,8 +20,8 @@ const double ln2 = std::log(2.0), ln3 = std::log(3.0);
 TEST(Softmax, HandComputedRow) {
     // e^0, e^ln2, e^ln3 = 1, 2, 3; the sum is 6, so the softmax is [1/6, 2/6, 3/6]
     Tensor x = Tensor::from({3}, {0, real(ln2), real(ln3)});
-    expect_near_all(softmax(x, 0), {1.0 / 6, 2.0 / 6, 3.0 / 6});
-    expect_near_all(softmax(x, -1), {1.0 / 6, 2.0 / 6, 3.0 / 6});
+    expect_near_all(softmax(x, 0), {1.0 / 6, 2.0 / 6, 3.0 / 6}, 1e-6);
+    expect_near_all(softmax(x, -1), {1.0 / 6, 2.0 / 6, 3.0 / 6}, 1e-6);
 }
 
 TEST(Softmax, AlongDim0AndDim1) {
@@ -44,9 +30,9 @@ TEST(Softmax, AlongDim0AndDim1) {
     // dim 0 (down each column): column 0 is e^[0, ln3] = [1, 3] -> [1/4, 3/4]; column 1 is equal -> [1/2, 1/2]
     // dim 1 (along each row):   row 0 is [1, 2] -> [1/3, 2/3]; row 1 is [3, 2] -> [3/5, 2/5]
     Tensor x = Tensor::from({2, 2}, {0, real(ln2), real(ln3), real(ln2)});
-    expect_near_all(softmax(x, 0), {0.25, 0.5, 0.75, 0.5});
-    expect_near_all(softmax(x, 1), {1.0 / 3, 2.0 / 3, 0.6, 0.4});
-    expect_near_all(softmax(x, -2), {0.25, 0.5, 0.75, 0.5});
+    expect_near_all(softmax(x, 0), {0.25, 0.5, 0.75, 0.5}, 1e-6);
+    expect_near_all(softmax(x, 1), {1.0 / 3, 2.0 / 3, 0.6, 0.4}, 1e-6);
+    expect_near_all(softmax(x, -2), {0.25, 0.5, 0.75, 0.5}, 1e-6);
 }
 
 TEST(Softmax, MiddleDimOf3d) {
@@ -55,15 +41,15 @@ TEST(Softmax, MiddleDimOf3d) {
     Tensor x = Tensor::from({2, 3, 2}, {0, 5, real(ln2), 5, real(ln3), 5,   //
                                         real(ln3), 0, 0, 0, 0, real(ln2)});
     expect_near_all(softmax(x, 1), {1.0 / 6, 1.0 / 3, 2.0 / 6, 1.0 / 3, 3.0 / 6, 1.0 / 3,   //
-                                    0.6, 0.25, 0.2, 0.25, 0.2, 0.5});
+                                    0.6, 0.25, 0.2, 0.25, 0.2, 0.5}, 1e-6);
 }
 
 TEST(Softmax, LargeLogitsStayFinite) {
     // e^1000 overflows; after subtracting the max: [1000, 1000, 1000] -> e^0 each -> 1/3 each,
     // [1000, 0] -> [1, e^-1000 ~ 0], and [-1000, -1000] -> 1/2 each (e^-1000 alone would underflow to 0/0)
-    expect_near_all(softmax(Tensor::full({3}, 1000), 0), {1.0 / 3, 1.0 / 3, 1.0 / 3});
-    expect_near_all(softmax(Tensor::from({2}, {1000, 0}), 0), {1, 0});
-    expect_near_all(softmax(Tensor::full({2}, -1000), 0), {0.5, 0.5});
+    expect_near_all(softmax(Tensor::full({3}, 1000), 0), {1.0 / 3, 1.0 / 3, 1.0 / 3}, 1e-6);
+    expect_near_all(softmax(Tensor::from({2}, {1000, 0}), 0), {1, 0}, 1e-6);
+    expect_near_all(softmax(Tensor::full({2}, -1000), 0), {0.5, 0.5}, 1e-6);
     // log_softmax([1000, 0]) = [1000, 0] - (1000 + log(1 + e^-1000)) = [0, -1000]
     expect_near_all(log_softmax(Tensor::from({2}, {1000, 0}), 0), {0, -1000}, 1e-3);
 }
@@ -71,11 +57,12 @@ TEST(Softmax, LargeLogitsStayFinite) {
 TEST(Softmax, LogSoftmaxHandComputed) {
     // log of [1/6, 2/6, 3/6] = [-ln 6, ln2 - ln6, ln3 - ln6]; along dim 0 of a column it is the same
     double ln6 = std::log(6.0);
-    expect_near_all(log_softmax(Tensor::from({3}, {0, real(ln2), real(ln3)}), 0), {-ln6, ln2 - ln6, ln3 - ln6});
-    expect_near_all(log_softmax(Tensor::from({3, 1}, {0, real(ln2), real(ln3)}), 0), {-ln6, ln2 - ln6, ln3 - ln6});
+    expect_near_all(log_softmax(Tensor::from({3}, {0, real(ln2), real(ln3)}), 0), {-ln6, ln2 - ln6, ln3 - ln6}, 1e-6);
+    expect_near_all(log_softmax(Tensor::from({3, 1}, {0, real(ln2), real(ln3)}), 0), {-ln6, ln2 - ln6, ln3 - ln6},
+                    1e-6);
     // along a size-1 dim every value is alone in its row: softmax 1, log_softmax 0
-    expect_near_all(softmax(Tensor::from({3, 1}, {4, -2, 7}), 1), {1, 1, 1});
-    expect_near_all(log_softmax(Tensor::from({3, 1}, {4, -2, 7}), 1), {0, 0, 0});
+    expect_near_all(softmax(Tensor::from({3, 1}, {4, -2, 7}), 1), {1, 1, 1}, 1e-6);
+    expect_near_all(log_softmax(Tensor::from({3, 1}, {4, -2, 7}), 1), {0, 0, 0}, 1e-6);
 }
 
 TEST(Softmax, ParallelPathMatchesDoubleReference) {
@@ -145,11 +132,11 @@ TEST(CrossEntropy, BackwardIsSoftmaxMinusOneHotOverCount) {
     Tensor logits = Tensor::zeros({2, 4}).requires_grad_();
     Tensor loss = cross_entropy(logits, Indices({2}, {1, -1}));
     loss.backward(Tensor::scalar(2));
-    expect_near_all(logits.grad_tensor(), {0.5, -1.5, 0.5, 0.5, 0, 0, 0, 0});
+    expect_near_all(logits.grad_tensor(), {0.5, -1.5, 0.5, 0.5, 0, 0, 0, 0}, 1e-6);
     // two counted rows: each row's gradient is divided by 2
     Tensor l2 = Tensor::zeros({2, 4}).requires_grad_();
     cross_entropy(l2, Indices({2}, {1, 3})).backward();
-    expect_near_all(l2.grad_tensor(), {0.125, -0.375, 0.125, 0.125, 0.125, 0.125, 0.125, -0.375});
+    expect_near_all(l2.grad_tensor(), {0.125, -0.375, 0.125, 0.125, 0.125, 0.125, 0.125, -0.375}, 1e-6);
 }
 
 TEST(CrossEntropy, LargeBatchMatchesDoubleReference) {

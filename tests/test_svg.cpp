@@ -5,15 +5,15 @@
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "nn/io/svg.h"
+#include "tests/helpers.h"
 
 using namespace gs::io;
+using namespace gs::test;
 
 namespace {
 
@@ -21,15 +21,6 @@ int count(const std::string& s, const std::string& what) {
     int n = 0;
     for (size_t p = s.find(what); p != std::string::npos; p = s.find(what, p + 1)) n++;
     return n;
-}
-
-template <typename F> std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    return "(no exception)";
 }
 
 }  // namespace
@@ -155,10 +146,7 @@ TEST(Svg, SavesTheDocumentAndNamesAPathItCannotWrite) {
     svg.text(1, 9, "hi");
     std::string path = ::testing::TempDir() + "gs_test_svg.svg";
     svg.save(path);
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    EXPECT_EQ(ss.str(), svg.str());
+    EXPECT_EQ(read_file(path), svg.str());
     std::remove(path.c_str());
     try {
         svg.save("/nonexistent-dir-for-gs-tests/x.svg");

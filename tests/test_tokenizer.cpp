@@ -8,21 +8,10 @@
 #include <vector>
 
 #include "gpt/tokenizer.h"
+#include "tests/helpers.h"
 
 using gs::gpt::CharTokenizer;
-
-namespace {
-
-template <typename F> std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    return "(no exception)";
-}
-
-}  // namespace
+using namespace gs::test;
 
 // ---- CharTokenizer ----
 

@@ -16,23 +16,15 @@
 #include "gpt/run_dir.h"
 #include "gpt/train.h"
 #include "nn/optim.h"
+#include "tests/helpers.h"
 
 using namespace gs;
 using namespace gs::gpt;
+using gs::test::has;
+using gs::test::read_file;
+using gs::test::temp_dir;
 
 namespace {
-
-std::string temp_dir() {
-    char tmpl[] = "/tmp/gs_train_XXXXXX";
-    return std::string(::mkdtemp(tmpl));
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 // A few thousand characters of patterned text, so a tiny model can learn something quickly.
 std::string corpus_file(const std::string& dir) {
@@ -72,8 +64,6 @@ std::string message_of(const TrainOptions& o) {
     }
     return "(no exception)";
 }
-
-bool has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 }  // namespace
 

@@ -12,22 +12,15 @@
 #include "autograd/softmax.h"
 #include "gpt/model.h"
 #include "nn/optim.h"
+#include "tests/model_helpers.h"
 
 using namespace gs;
 using namespace gs::gpt;
+using namespace gs::test;
 
 namespace {
 
-GPTConfig tiny() {
-    GPTConfig c;
-    c.n_layer = 2;
-    c.n_head = 2;
-    c.n_embd = 16;
-    c.block_size = 8;
-    c.vocab_size = 10;
-    c.bias = true;
-    return c;
-}
+GPTConfig tiny() { return small_config(16, 8, 10, true); }
 
 // rows [r0, r1) of a (B, T) batch
 Indices rows(const Indices& x, int64_t r0, int64_t r1) {

@@ -11,10 +11,12 @@
 
 #include "autograd/shape.h"
 #include "gpt/model.h"
+#include "tests/model_helpers.h"
 
 using namespace gs;
 using namespace gs::gpt;
 using namespace gs::nn;
+using namespace gs::test;
 
 namespace {
 
@@ -24,11 +26,6 @@ GPTConfig cfg(bool bias, real dropout = 0, int64_t n_layer = 2) {
     GPTConfig c;
     c.n_embd = C, c.n_head = NH, c.n_layer = n_layer, c.dropout = dropout, c.bias = bias;
     return c;
-}
-
-void scramble(const Module& m, Rng& rng, real std) {
-    for (const Tensor& p : m.parameters())
-        for (int64_t i = 0; i < p.numel(); i++) p.data()[i] = rng.normal() * std;
 }
 
 double std_of(const Tensor& t) {

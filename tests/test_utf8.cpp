@@ -8,8 +8,10 @@
 #include <vector>
 
 #include "nn/io/utf8.h"
+#include "tests/helpers.h"
 
 using namespace gs::io;
+using namespace gs::test;
 
 namespace {
 
@@ -22,15 +24,6 @@ void expect_bad_utf8(const std::string& bytes, const std::string& expected) {
         std::string msg = e.what();
         EXPECT_NE(msg.find("in.txt: invalid UTF-8 at byte offset " + expected), std::string::npos) << msg;
     }
-}
-
-template <typename F> std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    return "(no exception)";
 }
 
 }  // namespace

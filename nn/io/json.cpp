@@ -40,6 +40,27 @@ std::string char_name(char ch) {
     return std::string("byte 0x") + hex[c >> 4] + hex[c & 15];
 }
 
+// JSON's two-character escapes (RFC 8259, section 7), one table for reading and writing: the letter
+// after the backslash and the character it stands for. ("\uXXXX" is the one longer escape.)
+struct Escape {
+    char letter, ch;
+};
+constexpr Escape kEscapes[] = {{'"', '"'}, {'\\', '\\'}, {'/', '/'}, {'b', '\b'}, {'f', '\f'}, {'n', '\n'}, {'r', '\r'}, {'t', '\t'}};
+
+// The character "\<letter>" stands for, or 0 if JSON has no such escape.
+char unescaped(char letter) {
+    for (const Escape& e : kEscapes)
+        if (e.letter == letter) return e.ch;
+    return 0;
+}
+
+// The letter json_quote escapes ch with, or 0 if ch needs none of these ('/' is written as itself).
+char escape_letter(char ch) {
+    for (const Escape& e : kEscapes)
+        if (e.ch == ch && ch != '/') return e.letter;
+    return 0;
+}
+
 class Parser {
 public:
     Parser(const std::string& text, int max_depth) : s_(text), max_depth_(max_depth) {}
@@ -112,14 +133,7 @@ private:
         auto key_hash = [&v](size_t i) { return std::hash<std::string>()(v.object[i].first); };
         auto key_equal = [&v](size_t i, size_t j) { return v.object[i].first == v.object[j].first; };
         std::unordered_set<size_t, decltype(key_hash), decltype(key_equal)> keys(16, key_hash, key_equal);
-        pos_++;   // '{'
-        skip_ws();
-        if (peek() == '}') {
-            pos_++;
-            return v;
-        }
-        while (true) {
-            skip_ws();
+        items('}', "',' or '}' in object", [&] {
             if (peek() != '"') fail("expected a string key in object");
             size_t key_pos = pos_;
             v.object.emplace_back(string(), Json());
@@ -131,36 +145,34 @@ private:
             expect(':', "':' after object key");
             skip_ws();
             v.object.back().second = value(depth);
-            skip_ws();
-            if (peek() == ',') {
-                pos_++;
-                continue;
-            }
-            expect('}', "',' or '}' in object");
-            return v;
-        }
+        });
+        return v;
     }
 
     Json array(int depth) {
         Json v;
         v.type = Json::Type::Array;
-        pos_++;   // '['
+        items(']', "',' or ']' in array", [&] { v.array.push_back(value(depth)); });
+        return v;
+    }
+
+    // The comma-separated items of an object or array, from its opening bracket through `close`: none if
+    // `close` comes first, else item() for each, with white space skipped around it.
+    template <typename Item> void items(char close, const char* expected, Item item) {
+        pos_++;   // '{' or '['
         skip_ws();
-        if (peek() == ']') {
+        if (peek() == close) {
             pos_++;
-            return v;
+            return;
         }
         while (true) {
             skip_ws();
-            v.array.push_back(value(depth));
+            item();
             skip_ws();
-            if (peek() == ',') {
-                pos_++;
-                continue;
-            }
-            expect(']', "',' or ']' in array");
-            return v;
+            if (peek() != ',') break;
+            pos_++;
         }
+        expect(close, expected);
     }
 
     // -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
@@ -279,18 +291,13 @@ private:
             pos_++;
             char e = peek();
             if (at_end()) fail("unterminated string");
-            switch (e) {
-                case '"': out += '"'; break;
-                case '\\': out += '\\'; break;
-                case '/': out += '/'; break;
-                case 'b': out += '\b'; break;
-                case 'f': out += '\f'; break;
-                case 'n': out += '\n'; break;
-                case 'r': out += '\r'; break;
-                case 't': out += '\t'; break;
-                case 'u': append_utf8(out, unicode_escape()); continue;   // hex4 moved past the digits
-                default: fail("invalid escape: backslash then " + char_name(e));
+            if (e == 'u') {
+                append_utf8(out, unicode_escape());   // unicode_escape() moves past the digits
+                continue;
             }
+            char ch = unescaped(e);
+            if (!ch) fail("invalid escape: backslash then " + char_name(e));
+            out += ch;
             pos_++;
         }
     }
@@ -306,22 +313,15 @@ std::string json_quote(const std::string& s) {
     std::string out = "\"";
     for (char ch : s) {
         unsigned char c = static_cast<unsigned char>(ch);
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (c < 0x20) {
-                    out += "\\u00";
-                    out += hex[c >> 4];
-                    out += hex[c & 15];
-                } else {
-                    out += ch;
-                }
+        if (char letter = escape_letter(ch)) {
+            out += '\\';
+            out += letter;
+        } else if (c < 0x20) {
+            out += "\\u00";
+            out += hex[c >> 4];
+            out += hex[c & 15];
+        } else {
+            out += ch;
         }
     }
     return out + "\"";

@@ -5,19 +5,13 @@
 
 #include "autograd/gradcheck.h"
 #include "nn/layers.h"
+#include "tests/model_helpers.h"
 
 using namespace gs;
 using namespace gs::nn;
+using namespace gs::test;
 
 namespace {
-
-// Replaces every parameter's values with normal(0, std) draws. Larger than GPT-2's 0.02 so that no
-// gradient is small enough for a wrong one to hide under the tolerance; LayerNorm's ones and zeros
-// would also hide a gain or shift used in the wrong place.
-void scramble(const Module& m, Rng& rng, real std) {
-    for (const Tensor& p : m.parameters())
-        for (int64_t i = 0; i < p.numel(); i++) p.data()[i] = rng.normal() * std;
-}
 
 // the input, then the module's parameters in order
 std::vector<Tensor> with_params(const Tensor& x, const Module& m) {

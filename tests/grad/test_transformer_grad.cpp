@@ -5,10 +5,12 @@
 
 #include "autograd/gradcheck.h"
 #include "gpt/model.h"
+#include "tests/model_helpers.h"
 
 using namespace gs;
 using namespace gs::gpt;
 using namespace gs::nn;
+using namespace gs::test;
 
 namespace {
 
@@ -18,13 +20,6 @@ GPTConfig cfg(bool bias, real dropout = 0) {
     GPTConfig c;
     c.n_embd = C, c.n_head = 2, c.n_layer = 2, c.dropout = dropout, c.bias = bias;
     return c;
-}
-
-// normal(0, std) values in every parameter (LayerNorm gains included), so no gradient is too small
-// for a wrong one to hide under the tolerance and no softmax is nearly uniform
-void scramble(const Module& m, Rng& rng, real std) {
-    for (const Tensor& p : m.parameters())
-        for (int64_t i = 0; i < p.numel(); i++) p.data()[i] = rng.normal() * std;
 }
 
 // x first, then the module's parameters: gradcheck perturbs them in place, so forward() sees it
@@ -38,31 +33,23 @@ template <typename M> void expect_grads_ok(const M& m, uint64_t seed, const char
     EXPECT_EQ(r.checked, B * T * C + m.num_parameters()) << what;
 }
 
+// An M with biases and one without, each built from Rngs seeded `seed` (weights) and seed + 1 (dropout)
+// and checked from seed + 2.
+template <typename M> void expect_grads_ok_with_and_without_bias(uint64_t seed) {
+    for (bool bias : {true, false}) {
+        Rng init(seed), drop(seed + 1);
+        M m(cfg(bias), init, drop);
+        expect_grads_ok(m, seed + 2, bias ? "with bias" : "without bias");
+    }
+}
+
 }  // namespace
 
-TEST(TransformerGrad, MLP) {
-    for (bool bias : {true, false}) {
-        Rng init(61), drop(62);
-        MLP mlp(cfg(bias), init, drop);
-        expect_grads_ok(mlp, 63, bias ? "with bias" : "without bias");
-    }
-}
+TEST(TransformerGrad, MLP) { expect_grads_ok_with_and_without_bias<MLP>(61); }
 
-TEST(TransformerGrad, CausalSelfAttention) {
-    for (bool bias : {true, false}) {
-        Rng init(64), drop(65);
-        CausalSelfAttention attn(cfg(bias), init, drop);
-        expect_grads_ok(attn, 66, bias ? "with bias" : "without bias");
-    }
-}
+TEST(TransformerGrad, CausalSelfAttention) { expect_grads_ok_with_and_without_bias<CausalSelfAttention>(64); }
 
-TEST(TransformerGrad, Block) {
-    for (bool bias : {true, false}) {
-        Rng init(67), drop(68);
-        Block block(cfg(bias), init, drop);
-        expect_grads_ok(block, 69, bias ? "with bias" : "without bias");
-    }
-}
+TEST(TransformerGrad, Block) { expect_grads_ok_with_and_without_bias<Block>(67); }
 
 TEST(TransformerGrad, BlockWithDropoutInTraining) {
     Rng init(70), drop(71), rng(72);
