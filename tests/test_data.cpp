@@ -3,6 +3,7 @@
 // windows, and the real Tiny Shakespeare corpus when it is present.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -82,6 +83,34 @@ TEST_F(DataFiles, ReadTextFileMissing) {
 TEST_F(DataFiles, ReadTextFileDirectory) {
     std::string msg = error_of<std::runtime_error>([&] { gs::gpt::read_text_file(dir.string()); });
     EXPECT_EQ(msg, dir.string() + ": is a directory, not a text file");
+}
+
+// H4 and H5 of issue 11: a device never ends and a FIFO blocks open() until a writer comes; both are
+// refused by their type, before any read. A regular file over the size limit is refused by its size
+// (a sparse file: it claims 300 MiB without taking the space).
+TEST_F(DataFiles, ReadTextFileRefusesDevicesFifosAndHugeFiles) {
+    for (const char* dev : {"/dev/zero", "/dev/urandom"}) {
+        std::string msg = error_of<std::runtime_error>([&] { gs::gpt::read_text_file(dev); });
+        EXPECT_EQ(msg, std::string(dev) + ": is a character device, not a text file");
+    }
+    std::string fifo = (dir / "fifo").string();
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    EXPECT_EQ(error_of<std::runtime_error>([&] { gs::gpt::read_text_file(fifo); }),
+              fifo + ": is a FIFO (named pipe), not a text file");
+    std::string big = (dir / "big.txt").string();
+    std::ofstream(big).flush();
+    fs::resize_file(big, 300u << 20);
+    EXPECT_EQ(error_of<std::runtime_error>([&] { gs::gpt::read_text_file(big); }),
+              big + ": is 314572800 bytes, over the limit of 256 MiB");
+}
+
+// U10 of issue 11: a symlink loop said "no such file".
+TEST_F(DataFiles, ReadTextFileSymlinkLoopSaysSo) {
+    fs::create_symlink(dir / "b", dir / "a");
+    fs::create_symlink(dir / "a", dir / "b");
+    std::string msg = error_of<std::runtime_error>([&] { gs::gpt::read_text_file((dir / "a").string()); });
+    EXPECT_EQ(msg, (dir / "a").string() + ": cannot open: Too many levels of symbolic links");
+    EXPECT_EQ(error_of<std::runtime_error>([&] { gs::gpt::read_text_file(""); }), "the text file's name is empty");
 }
 
 TEST_F(DataFiles, ReadTextFileEmpty) {

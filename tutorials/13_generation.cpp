@@ -122,6 +122,7 @@ int main(int argc, char** argv) try {
         TrainOptions t;
         t.data = tut::find_data(args.data), t.out = args.quick ? "out/tutorials/13/quick" : "out/tutorials/13/model";
         t.model.n_layer = 2, t.model.n_head = 4, t.model.n_embd = 64, t.model.block_size = 256, t.quiet = true;
+        t.overwrite = true;   // a scratch run: replace the one an earlier run of this chapter left
         t.batch_size = 8, t.max_iters = args.quick ? 30 : 300, t.lr = real(3e-3), t.min_lr = real(3e-4);
         t.warmup_iters = args.quick ? 5 : 20, t.lr_decay_iters = t.eval_interval = t.max_iters, t.eval_iters = 4;
         TrainResult r = train(t);

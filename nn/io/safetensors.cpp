@@ -236,7 +236,9 @@ std::string read_header(const Reader& r, int fd, int64_t* data_bytes) {
 SafetensorsFile load_safetensors(const std::string& path) {
     Reader r{path};
     Fd f;
-    f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: open() of a FIFO would wait for a writer; read_header() then refuses anything but a
+    // regular file, whose reads the flag does not change
+    f.fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (f.fd < 0) r.fail("cannot open: " + errno_text());
     int64_t data_bytes;
     std::string text = read_header(r, f.fd, &data_bytes);
@@ -262,50 +264,72 @@ SafetensorsFile load_safetensors(const std::string& path) {
     return out;
 }
 
-std::map<std::string, std::string> load_into(const std::string& path,
-                                             const std::vector<std::pair<std::string, Tensor>>& params) {
+namespace {
+
+// "a, b, c and 997 more": the first few items of a list and the count of the rest.
+struct NameList {
+    static constexpr int64_t kShown = 3;
+    std::string text;
+    int64_t n = 0;
+    void add(const std::string& item) {
+        if (n++ < kShown) text += (text.empty() ? "" : ", ") + item;
+    }
+    std::string str() const { return n > kShown ? text + " and " + std::to_string(n - kShown) + " more" : text; }
+};
+
+}  // namespace
+
+std::string layout_mismatch(const SafetensorsFile& file, const std::vector<std::pair<std::string, Shape>>& want) {
+    std::map<std::string, const Shape*> wanted;
+    for (const auto& [name, shape] : want) wanted.emplace(name, &shape);
+    // a corrupt or foreign file can hold thousands of names: list a few of each kind and count the rest
+    NameList missing, unexpected, mismatched;
+    std::set<std::string> in_file;
+    for (const auto& [name, t] : file.tensors) {
+        in_file.insert(name);
+        auto it = wanted.find(name);
+        if (it == wanted.end()) unexpected.add(quoted(name));
+        else if (*it->second != t.shape())
+            mismatched.add(quoted(name) + " is " + shape_str(t.shape()) + " in the file but " +
+                           shape_str(*it->second) + " in the model");
+    }
+    for (const auto& [name, shape] : want)
+        if (!in_file.count(name)) missing.add(quoted(name));
+    std::string msg;
+    if (missing.n) msg += " missing from the file: " + missing.str() + ";";
+    if (unexpected.n) msg += " not in the model: " + unexpected.str() + ";";
+    if (mismatched.n) msg += " shape mismatch: " + mismatched.str() + ";";
+    if (!msg.empty()) msg = msg.substr(1, msg.size() - 2);   // the leading space and the last ';'
+    return msg;
+}
+
+void copy_into(const SafetensorsFile& file, const std::string& path,
+               const std::vector<std::pair<std::string, Tensor>>& params) {
     std::map<std::string, const Tensor*> model;
+    std::vector<std::pair<std::string, Shape>> want;
     for (const auto& p : params) {
         check(p.second.defined(), "load_into", "parameter ", quoted(p.first), " is an undefined tensor");
         check(model.emplace(p.first, &p.second).second, "load_into", "parameter name ", quoted(p.first),
               " appears twice");
+        want.push_back({p.first, p.second.shape()});
     }
-    SafetensorsFile file = load_safetensors(path);
-
-    std::string missing, unexpected, mismatched;
-    std::set<std::string> in_file;
-    for (const auto& [name, t] : file.tensors) {
-        in_file.insert(name);
-        auto it = model.find(name);
-        if (it == model.end()) unexpected += (unexpected.empty() ? "" : ", ") + quoted(name);
-        else if (it->second->shape() != t.shape())
-            mismatched += (mismatched.empty() ? "" : ", ") + quoted(name) + " is " + shape_str(t.shape()) +
-                          " in the file but " + shape_str(it->second->shape()) + " in the model";
-    }
-    for (const auto& p : params)
-        if (!in_file.count(p.first)) missing += (missing.empty() ? "" : ", ") + quoted(p.first);
-    if (!missing.empty() || !unexpected.empty() || !mismatched.empty()) {
-        std::string msg = "load_into: " + path + " does not match the model:";
-        if (!missing.empty()) msg += " missing from the file: " + missing + ";";
-        if (!unexpected.empty()) msg += " not in the model: " + unexpected + ";";
-        if (!mismatched.empty()) msg += " shape mismatch: " + mismatched + ";";
-        msg.pop_back();
-        throw std::runtime_error(msg);
-    }
-
+    std::string mismatch = layout_mismatch(file, want);
+    if (!mismatch.empty()) throw std::runtime_error("load_into: " + path + " does not match the model: " + mismatch);
     // Only now, with every name and shape known to match, does any parameter change.
     for (const auto& [name, t] : file.tensors) std::copy(t.data(), t.data() + t.numel(), model[name]->data());
+}
+
+std::map<std::string, std::string> load_into(const std::string& path,
+                                             const std::vector<std::pair<std::string, Tensor>>& params) {
+    SafetensorsFile file = load_safetensors(path);
+    copy_into(file, path, params);
     return file.metadata;
 }
 
 // ---- writing ----
 
-namespace {
-
-// {"__metadata__":{...},"name":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},...} padded with
-// spaces so that the data section starts 8-byte aligned (8 + header length is a multiple of 8).
-std::string build_header(const std::vector<std::pair<std::string, Tensor>>& tensors,
-                         const std::map<std::string, std::string>& metadata) {
+std::string safetensors_header(const std::vector<std::pair<std::string, Tensor>>& tensors,
+                               const std::map<std::string, std::string>& metadata) {
     std::string h = "{";
     if (!metadata.empty()) {
         h += "\"__metadata__\":{";
@@ -327,6 +351,8 @@ std::string build_header(const std::vector<std::pair<std::string, Tensor>>& tens
     h.append((8 - h.size() % 8) % 8, ' ');
     return h;
 }
+
+namespace {
 
 // Header length, header, then every tensor's bytes, through a temp file renamed into place.
 void write_atomically(const std::string& path, const std::string& header,
@@ -354,7 +380,7 @@ void save_safetensors(const std::string& path, const std::vector<std::pair<std::
     }
     for (const auto& [k, v] : metadata)
         check(is_valid_utf8(k) && is_valid_utf8(v), op, "metadata key or value is not valid UTF-8");
-    std::string header = build_header(tensors, metadata);
+    std::string header = safetensors_header(tensors, metadata);
     check(header.size() <= kMaxHeaderBytes, op, "header would be ", header.size(), " bytes, over the limit of ",
           kMaxHeaderBytes);
     write_atomically(path, header, tensors);

@@ -29,6 +29,13 @@ namespace gs::io {
 void save_safetensors(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& tensors,
                       const std::map<std::string, std::string>& metadata = {});
 
+// The header save_safetensors writes for these tensors and metadata: {"__metadata__":{...},
+// "name":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},...}, the tensors packed in the given
+// order, padded with spaces so that the data starts 8-byte aligned. A checksum over it covers every
+// name, dtype, shape, offset and metadata value (gpt/checkpoint.cpp's does).
+std::string safetensors_header(const std::vector<std::pair<std::string, Tensor>>& tensors,
+                               const std::map<std::string, std::string>& metadata);
+
 struct SafetensorsFile {
     std::vector<std::pair<std::string, Tensor>> tensors;   // in the order of their bytes in the file
     std::map<std::string, std::string> metadata;
@@ -40,9 +47,19 @@ struct SafetensorsFile {
 // problem, e.g. `load_safetensors: ckpt.safetensors: tensor "w": dtype BF16 is not supported`.
 SafetensorsFile load_safetensors(const std::string& path);
 
-// Loads a checkpoint into a model's parameters: the file must hold exactly these names with these
-// shapes. Otherwise throws std::runtime_error listing the missing and unexpected names and each shape
-// mismatch, and leaves every parameter untouched. Returns the file's metadata.
+// How a file's tensors differ from the wanted names and shapes: "" if they are the same set, else
+// "missing from the file: ...; not in the model: ...; shape mismatch: "w" is [2, 3] in the file but
+// [3, 2] in the model", naming a few of each kind and counting the rest.
+std::string layout_mismatch(const SafetensorsFile& file, const std::vector<std::pair<std::string, Shape>>& want);
+
+// Copies a file already read (from `path`, for messages) into parameters of the same names and shapes,
+// or throws std::runtime_error with the layout_mismatch() and changes nothing. Throws
+// std::invalid_argument for undefined or repeated parameters.
+void copy_into(const SafetensorsFile& file, const std::string& path,
+               const std::vector<std::pair<std::string, Tensor>>& params);
+
+// Loads a checkpoint into a model's parameters: load_safetensors, then copy_into. Returns the file's
+// metadata.
 std::map<std::string, std::string> load_into(const std::string& path,
                                              const std::vector<std::pair<std::string, Tensor>>& params);
 
