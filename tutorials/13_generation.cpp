@@ -115,7 +115,8 @@ int main(int argc, char** argv) try {
           "(tolerance 0.01, about 4 standard deviations)", draws, worst);
     claim(cut_never_drawn, "tokens that greedy, top-k or top-p cut off (probability 0 above) were never drawn in "
           "%d x %d draws", int(std::size(rows)), draws);
-    tut::save_figure(draw::sampling(names, {2, 1, 0.5, 0, -1, -3}, labels, probs, freqs, draws), "13", "sampling");
+    const std::vector<double> shown(logits.begin(), logits.end());
+    tut::save_figure(draw::sampling(names, shown, labels, probs, freqs, draws), "13", "sampling");
 
     tut::banner("2. A model to sample from");
     if (ckpt.empty()) {   // train one briefly: chapter 11's loop, as the library's train() runs it
@@ -180,8 +181,9 @@ int main(int argc, char** argv) try {
     const char* how[2] = {"no cache: full forward per token", "KV cache: one position, then the window"};
     for (int use = 0; use < 2; use++)
         std::printf("  %-52s %12.0f tok/s %12.0f tok/s\n", how[use], rate[use][0], rate[use][1]);
-    std::printf("cache vs no cache on this machine: %.1fx while the cache fills, %.1fx once the window slides "
-                "(then both run the whole window per token)\n", rate[1][0] / rate[0][0], rate[1][1] / rate[0][1]);
+    std::printf("cache vs no cache on this machine: %.1fx while the cache fills, %.1fx once the window slides\n"
+                "(from then on both run the whole window through the model for each token)\n",
+                rate[1][0] / rate[0][0], rate[1][1] / rate[0][1]);
     std::printf("the text:\n%s\n", lm.tok.decode(text[1]).c_str());
     claim(text[0] == text[1], "with and without the KV cache, the %lld generated tokens are identical", (long long)n);
     claim(rate[1][0] > rate[0][0], "the KV cache is faster while it fills: %.0f vs %.0f tokens/s over the first %zu "
