@@ -156,10 +156,12 @@ int main(int argc, char** argv) try {
     for (std::string_view piece : pretokenize(train_text))
         for (size_t i = 0; i + 1 < piece.size(); i++) pairs[{(unsigned char)piece[i], (unsigned char)piece[i + 1]}]++;
     std::pair<int, int> top{0, 0};
-    for (const auto& [pair, n] : pairs) if (n > pairs[top]) top = pair;
+    int64_t top_count = 0;
+    for (const auto& [pair, n] : pairs)   // in ascending order, so a tie keeps the smaller pair, as train_bpe does
+        if (n > top_count) top = pair, top_count = n;
     std::printf("the most frequent adjacent pair of bytes: \"%s\" + \"%s\", %lld times\n",
                 shown(std::string(1, char(top.first))).c_str(), shown(std::string(1, char(top.second))).c_str(),
-                (long long)pairs[top]);
+                (long long)top_count);
 
     const int V = 512;
     Clock::time_point t0 = Clock::now();
