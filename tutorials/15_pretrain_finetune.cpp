@@ -1,17 +1,15 @@
-// Chapter 11: pretraining and fine-tuning, the two stages of GPT training.
+// Chapter 15: pretraining and fine-tuning, the two stages of GPT training.
 // You will learn: stage 1, pretraining: next-character prediction on a large plain text (Tiny Shakespeare);
 // stage 2, fine-tuning: the same model and the same loss, trained on a small task written as text (Roman
 // numerals to English number words, "XLII: forty-two"), with the loss counted on the answer only; that a
 // new task must fit the pretrained vocabulary; and, measured, that the same fine-tuning budget gets further
 // from the pretrained weights than from random ones, and what the model forgets on the way.
-// Assumes: chapters 1-10 (the GPT, its training loop, greedy generation). Library code used: gpt/model.h,
-// gpt/data.h, gpt/tokenizer.h, gpt/sample.h, nn/optim.h, nn/clip.h.
+// Assumes: chapters 1-14 (the GPT, its training loop, greedy generation, tokenizers). Library code used:
+// gpt/model.h, gpt/data.h, gpt/tokenizer.h, gpt/sample.h, nn/optim.h, nn/clip.h.
 // Usage: 15_pretrain_finetune [--quick] [path/to/tinyshakespeare.txt]   (--quick: a few seconds, for CI)
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -20,19 +18,16 @@
 #include "gpt/sample.h"
 #include "nn/clip.h"
 #include "nn/optim.h"
+#include "tutorials/tutorial.h"
 
 using namespace gs;
 using namespace gs::gpt;
 
 namespace {
 
-std::vector<std::string> claims;   // "check: ..." lines: claims this program verified, printed at the end
-bool all_ok = true;
-void claim(bool ok, const std::string& text) {
-    claims.push_back((ok ? "check: " : "check FAILED: ") + text);
-    all_ok = all_ok && ok;
-}
-void banner(const char* title) { std::printf("\n=== %s ===\n", title); }
+tut::Checks checks;   // the "check:" lines this program ends with
+void claim(bool ok, const std::string& text) { checks(ok, "%s", text.c_str()); }
+using tut::banner;
 std::string num(const char* f, double v) { char b[32]; std::snprintf(b, sizeof b, f, v); return b; }
 
 // ---- the new task: "XLII: forty-two\n" for n = 1..99 ----
@@ -108,20 +103,10 @@ std::string complete(GPT& model, const CharTokenizer& tok, const std::string& pr
 }  // namespace
 
 int main(int argc, char** argv) {
-    bool quick = false;
-    std::string path;
-    for (int i = 1; i < argc; i++) {
-        if (std::strcmp(argv[i], "--quick") == 0) quick = true;
-        else path = argv[i];
-    }
-    for (const char* p : {"data/tinyshakespeare.txt", "../shared/data/tinyshakespeare.txt"})
-        if (path.empty() && std::ifstream(p)) path = p;
-    if (path.empty()) {
-        std::fprintf(stderr, "15_pretrain_finetune: data/tinyshakespeare.txt not found; from the repository root "
-                             "run: bash scripts/get_data data/tinyshakespeare.txt\n");
-        return 1;
-    }
     try {
+        const tut::Args args = tut::parse_args(argc, argv);
+        const bool quick = args.quick;   // a few seconds, for CI
+        const std::string path = tut::find_data(args.data);
         const int B = 32, T = 32, pre_steps = quick ? 60 : 500, ft_steps = quick ? 60 : 300;
         const int every = quick ? 10 : 25;   // fine-tuning steps between rows of the table
         const uint64_t seed = 11;
@@ -236,7 +221,5 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "15_pretrain_finetune: %s\n", e.what());
         return 1;
     }
-    banner("Summary");
-    for (const std::string& s : claims) std::printf("%s\n", s.c_str());
-    return all_ok ? 0 : 1;
+    return checks.summary();
 }

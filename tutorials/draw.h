@@ -264,4 +264,45 @@ inline Svg losses(const std::vector<double>& steps, const std::vector<double>& b
     return gs::io::line_chart(lines, opt);
 }
 
+// Chapter 13: each way of reshaping one distribution as a panel of bars, one bar per token: the probability
+// sample_next draws from (blue), the frequency measured in `draws` draws (a black tick), and "cut" under a
+// token that the rule removed. probs and freqs are (rows, tokens).
+inline Svg sampling(const std::vector<std::string>& tokens, const std::vector<double>& logits,
+                    const std::vector<std::string>& rows, const std::vector<std::vector<double>>& probs,
+                    const std::vector<std::vector<double>>& freqs, int draws) {
+    const int cols = 4, n = int(tokens.size());
+    const double pw = 232, ph = 214, bw = 26, gap = 8, top = 66, plot = 120;   // panel, bar, the bars' height
+    Svg svg(cols * pw + 40, top + 2 * ph + 10);
+    std::string l;
+    for (int i = 0; i < n; i++) l += (i ? ", " : "") + tokens[size_t(i)] + " " + gs::io::fmt(logits[size_t(i)]);
+    svg.text(svg.width() / 2, 24, "One distribution, reshaped seven ways before a token is drawn", 15, "middle",
+             "#111", true);
+    svg.text(svg.width() / 2, 45, "logits: " + l, 12.5, "middle", "#555");
+    for (size_t r = 0; r <= rows.size(); r++) {
+        double x0 = 20 + double(r % cols) * pw, y0 = top + double(r / cols) * ph, base = y0 + 44 + plot;
+        if (r == rows.size()) {   // the last cell explains the marks
+            svg.rect(x0 + 10, y0 + 40, 18, 18, "#0072B2");
+            svg.text(x0 + 38, y0 + 54, "the probability that", 12.5);
+            svg.text(x0 + 38, y0 + 71, "sample_next draws from", 12.5);
+            svg.line(x0 + 8, y0 + 96, x0 + 30, y0 + 96, "#111", 2.5);
+            svg.text(x0 + 38, y0 + 100, tut::fmt("the frequency in %d draws", draws), 12.5);
+            svg.text(x0 + 19, y0 + 129, "cut", 11, "middle", "#b04000");
+            svg.text(x0 + 38, y0 + 129, "removed by the rule", 12.5);
+            break;
+        }
+        svg.text(x0 + 8, y0 + 18, rows[r], 13, "start", "#111", true);
+        svg.line(x0 + 4, base, x0 + 4 + n * (bw + gap), base, "#999");
+        for (int i = 0; i < n; i++) {
+            double p = probs[r][size_t(i)], x = x0 + 8 + i * (bw + gap);
+            svg.rect(x, base - p * plot, bw, p * plot, "#0072B2");
+            double f = base - freqs[r][size_t(i)] * plot;
+            svg.line(x - 3, f, x + bw + 3, f, "#111", 2.5);
+            svg.text(x + bw / 2, base - p * plot - 6, p == 0 ? "" : p < 0.005 ? "<.01" : gs::io::fmt(p, 2), 11, "middle");
+            svg.text(x + bw / 2, base + 15, tokens[size_t(i)], 13, "middle", "#111", true);
+            if (p == 0) svg.text(x + bw / 2, base + 30, "cut", 11, "middle", "#b04000");
+        }
+    }
+    return svg;
+}
+
 }  // namespace draw

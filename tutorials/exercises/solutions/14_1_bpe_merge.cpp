@@ -1,4 +1,4 @@
-// Exercise 14.1: one merge step of byte-pair encoding. Chapter 14 (tokenization with byte-level BPE).
+// Exercise 14.1: one merge step of byte-pair encoding. Chapter 14, tutorials/14_bpe.md.
 //
 // BPE starts from the bytes of a text and again and again replaces the most frequent adjacent pair of
 // tokens by a new token. One step: return `ids` with every occurrence of the pair (a, b) replaced by new_id,
