@@ -184,9 +184,13 @@ bool has(const std::string& s, const std::string& part) { return s.find(part) !=
 TEST_F(GptCli, BadScheduleIsRefusedBeforeTheRunIsTouched) {
     std::string out = copy_of_base(dir + "/o"), before = run_files(out);
     std::string data = " --data " + base_run() + "/small.txt --out " + out + kTiny;
-    expect_error("train" + data + " --resume --lr 1e-4 --min-lr 1e-3 --max-iters 40 --lr-decay-iters 40",
-                 "--min-lr must be a finite number in [0, --lr = 0.0001], got 0.001");
-    EXPECT_TRUE(run_files(out) == before) << "the run's files changed";
+    // the case: a new run into the folder (it used to overwrite the files at its first eval, before
+    // the schedule failed), with and without --overwrite, and a resume
+    for (const char* how : {"", " --overwrite", " --resume"}) {
+        expect_error("train" + data + how + " --lr 1e-4 --min-lr 1e-3 --max-iters 40 --lr-decay-iters 40",
+                     "--min-lr must be a finite number in [0, --lr = 0.0001], got 0.001");
+        EXPECT_TRUE(run_files(out) == before) << "the run's files changed with '" << how << "'";
+    }
     Result r = run("train" + data + " --resume --max-iters 23 --warmup-iters 9223372036854775807"
                    " --lr-decay-iters 9223372036854775807");
     ASSERT_EQ(r.status, 0) << r.err;
@@ -265,10 +269,13 @@ TEST_F(GptCli, CountsAreNeverTruncated) {
     std::string d = "train --data " + dir + "/ok.txt --out " + dir + "/o ";
     expect_error(d + "--eval-iters 4294967297", "--eval-iters must be in [1, 2147483647], got 4294967297", 20);
     expect_error(d + "--batch-size 2147483648", "--batch-size must be in [1, 2147483647], got 2147483648", 20);
+    expect_error(d + "--eval-iters 2147483648", "--eval-iters must be in [1, 2147483647], got 2147483648", 20);
     expect_error(d + "--threads 4294967297", "--threads must be in [1, ", 20);
     expect_error(d + "--max-iters 99999999999999999999", "--max-iters expects an integer within 64 bits", 20);
     expect_error("sample --ckpt " + base_run() + "/base --top-k 4294967297",
                  "--top-k must be in [0, 2147483647], got 4294967297", 20);
+    expect_error("sample --ckpt " + base_run() + "/base --top-k 2147483648",
+                 "--top-k must be in [0, 2147483647], got 2147483648", 20);
 }
 
 // U3: messages named internal functions (AdamW, cosine_lr), not the flag; beta1 was named but had no flag.
@@ -302,6 +309,8 @@ TEST_F(GptCli, OutputThatCannotBeWrittenIsAnError) {
     expect_error("eval --ckpt " + ckpt + " --data " + base_run() + "/small.txt --split val",
                  "gpt eval: cannot write to standard output", 20, ">/dev/full");
     expect_error("sample --ckpt " + ckpt + " --tokens 20", "gpt sample: cannot write to standard output", 20, ">&-");
+    expect_error("eval --ckpt " + ckpt + " --data " + base_run() + "/small.txt --split val",
+                 "gpt eval: cannot write to standard output", 20, ">&-");
 }
 
 // U6: sample printed through c_str(), so a generated U+0000 vanished.
