@@ -168,7 +168,7 @@ TEST(Checkpoint, ConfigClaimingHugeModelIsRefusedAtOnceInOneShortLine) {
         renamed.push_back({n, t});
     }
     std::string path = temp_path("huge.safetensors");
-    // 100000 layers built 1.7 GB in 12 s; 10000000 asked for about 120 GB
+    // the two claims: 100000 layers, and 10000000 (about 120 GB)
     for (const char* n_layer : {"100000", "10000000"}) {
         Metadata meta = model_metadata(one);
         meta["n_layer"] = n_layer;
