@@ -143,12 +143,17 @@ TEST(Checkpoint, ConfigClaimingHugeModelIsRefusedAtOnceInOneShortLine) {
         renamed.push_back({n, t});
     }
     std::string path = temp_path("huge.safetensors");
-    Metadata meta = model_metadata(one);
-    meta["n_layer"] = "100000";
-    save_sealed(path, renamed, meta);
-    std::string msg = message_of([&] { load_model(path); });
-    EXPECT_TRUE(has(msg, "holds 16 tensors, but its config (n_layer 100000, bias true) has 1200004")) << msg;
-    EXPECT_LT(msg.size(), 300u);
+    // the two claims: 100000 layers, and 10000000 (about 120 GB)
+    for (const char* n_layer : {"100000", "10000000"}) {
+        Metadata meta = model_metadata(one);
+        meta["n_layer"] = n_layer;
+        save_sealed(path, renamed, meta);
+        std::string msg = message_of([&] { load_model(path); });
+        EXPECT_TRUE(has(msg, "holds 16 tensors, but its config (n_layer " + std::string(n_layer) + ", bias true) has " +
+                                 std::to_string(12 * std::stoll(n_layer) + 4)))
+            << msg;
+        EXPECT_LT(msg.size(), 300u);
+    }
 }
 
 TEST(Checkpoint, TruncatedFileIsRefused) {

@@ -169,9 +169,13 @@ std::string run_files(const std::string& out) {
 TEST_F(GptCli, BadScheduleIsRefusedBeforeTheRunIsTouched) {
     std::string out = copy_of_base(dir + "/o"), before = run_files(out);
     std::string data = " --data " + base_run() + "/small.txt --out " + out + kTiny;
-    expect_error("train" + data + " --resume --lr 1e-4 --min-lr 1e-3 --max-iters 40 --lr-decay-iters 40",
-                 "--min-lr must be a finite number in [0, --lr = 0.0001], got 0.001");
-    EXPECT_TRUE(run_files(out) == before) << "the run's files changed";
+    // the case: a new run into the folder (it used to overwrite the files at its first eval, before
+    // the schedule failed), with and without --overwrite, and a resume
+    for (const char* how : {"", " --overwrite", " --resume"}) {
+        expect_error("train" + data + how + " --lr 1e-4 --min-lr 1e-3 --max-iters 40 --lr-decay-iters 40",
+                     "--min-lr must be a finite number in [0, --lr = 0.0001], got 0.001");
+        EXPECT_TRUE(run_files(out) == before) << "the run's files changed with '" << how << "'";
+    }
     Result r = run("train" + data + " --resume --max-iters 23 --warmup-iters 9223372036854775807"
                    " --lr-decay-iters 9223372036854775807");
     ASSERT_EQ(r.status, 0) << r.err;
@@ -229,8 +233,10 @@ TEST_F(GptCli, DevicesAndFifosAreRefusedAtOnce) {
     ASSERT_EQ(::mkdir((dir + "/ck").c_str(), 0755), 0);
     ASSERT_EQ(::mkfifo((dir + "/ck/model.safetensors").c_str(), 0600), 0);
     expect_error("sample --ckpt " + dir + "/ck", "model.safetensors: is not a regular file", 20);
-    Result r = run("train --help");
-    EXPECT_TRUE(has(r.out, "a regular file of at most 256 MiB")) << r.out;
+    for (const char* cmd : {"train", "eval"}) {
+        Result r = run(std::string(cmd) + " --help");
+        EXPECT_TRUE(has(r.out, "a regular file of at most 256 MiB")) << r.out;
+    }
 }
 
 // U1: std::bad_alloc was the whole message.
@@ -250,10 +256,13 @@ TEST_F(GptCli, CountsAreNeverTruncated) {
     std::string d = "train --data " + dir + "/ok.txt --out " + dir + "/o ";
     expect_error(d + "--eval-iters 4294967297", "--eval-iters must be in [1, 2147483647], got 4294967297", 20);
     expect_error(d + "--batch-size 2147483648", "--batch-size must be in [1, 2147483647], got 2147483648", 20);
+    expect_error(d + "--eval-iters 2147483648", "--eval-iters must be in [1, 2147483647], got 2147483648", 20);
     expect_error(d + "--threads 4294967297", "--threads must be in [1, ", 20);
     expect_error(d + "--max-iters 99999999999999999999", "--max-iters expects an integer within 64 bits", 20);
     expect_error("sample --ckpt " + base_run() + "/base --top-k 4294967297",
                  "--top-k must be in [0, 2147483647], got 4294967297", 20);
+    expect_error("sample --ckpt " + base_run() + "/base --top-k 2147483648",
+                 "--top-k must be in [0, 2147483647], got 2147483648", 20);
 }
 
 // U3: messages named internal functions (AdamW, cosine_lr), not the flag; beta1 was named but had no flag.
@@ -287,6 +296,8 @@ TEST_F(GptCli, OutputThatCannotBeWrittenIsAnError) {
     expect_error("eval --ckpt " + ckpt + " --data " + base_run() + "/small.txt --split val",
                  "gpt eval: cannot write to standard output", 20, ">/dev/full");
     expect_error("sample --ckpt " + ckpt + " --tokens 20", "gpt sample: cannot write to standard output", 20, ">&-");
+    expect_error("eval --ckpt " + ckpt + " --data " + base_run() + "/small.txt --split val",
+                 "gpt eval: cannot write to standard output", 20, ">&-");
 }
 
 // U6: sample printed through c_str(), so a generated U+0000 vanished.
@@ -353,7 +364,9 @@ TEST_F(GptCli, ResumeChecksTheBestModelAndWriteAccessAtStart) {
     ::chmod(ro.c_str(), 0755);
     EXPECT_EQ(r.status, 1) << r.err;
     EXPECT_TRUE(has(r.err, "--out " + ro + " is not writable (Permission denied)")) << r.err;
-    EXPECT_FALSE(has(r.out, "iter ")) << "it trained before failing:\n" << r.out;
+    // before the fix it resumed, trained to the first eval and failed there; the progress line is not
+    // printed when stdout is not a terminal, so what shows that the run never started is "resuming"
+    EXPECT_FALSE(has(r.out, "resuming")) << "it started the run before failing:\n" << r.out;
 }
 
 // U10: --out "" said "exists and is not a directory".

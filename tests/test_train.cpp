@@ -4,6 +4,7 @@
 // run per folder, a stop that saves no diverged weights, resumes that check the run they continue.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -269,6 +270,10 @@ TEST(Train, StopWithDivergedWeightsSavesNothing) {
         save_train_state(state, m, tok, opt, st);
     }
     std::string before = read_file(state);
+    // a save writes a temp file and renames it over the state: the same bytes written again would still
+    // show as a new inode
+    struct stat st_before {}, st_after {};
+    ASSERT_EQ(::stat(state.c_str(), &st_before), 0);
     std::atomic<bool> stop{true};
     std::string msg;
     try {
@@ -279,6 +284,8 @@ TEST(Train, StopWithDivergedWeightsSavesNothing) {
     EXPECT_TRUE(has(msg, "the loss or gradient after the last step is not finite at iteration 20; stopped without saving the "
                          "state, the last good checkpoint in " + o.out + " is untouched")) << msg;
     EXPECT_TRUE(read_file(state) == before) << "the state was overwritten";
+    ASSERT_EQ(::stat(state.c_str(), &st_after), 0);
+    EXPECT_EQ(st_after.st_ino, st_before.st_ino) << "the state was saved again";
 }
 
 // H1: resuming past --max-iters ran forever.
