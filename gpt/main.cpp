@@ -251,14 +251,16 @@ int cmd_sample(int argc, char** argv) {
     so.validated();
     set_threads(cmd, threads);
     LoadedModel m = load_model(ckpt + "/model.safetensors");
-    std::vector<int32_t> ids = m.tok.encode(prompt, "prompt");
+    std::vector<int32_t> ids = m.tok->encode(prompt, "prompt");
     check_fits_in_memory(sample_memory(m.model->config, int64_t(ids.size()), tokens), "gpt sample",
                          "--tokens " + std::to_string(tokens), "ask for fewer --tokens");
     m.model->eval();
     Rng rng(seed);
     write_stdout(prompt, cmd);
-    generate(*m.model, ids, tokens, so, rng, !no_cache, [&](int32_t id) { write_stdout(m.tok.decode({id}), cmd); });
-    write_stdout("\n", cmd);
+    // a BPE token can end inside a character: the decoder holds such bytes until the rest arrives
+    StreamDecoder stream(*m.tok);
+    generate(*m.model, ids, tokens, so, rng, !no_cache, [&](int32_t id) { write_stdout(stream.push(id), cmd); });
+    write_stdout(stream.finish() + "\n", cmd);
     return 0;
 }
 
@@ -281,7 +283,7 @@ int cmd_eval(int argc, char** argv) {
         usage_error(cmd, "--batch-size must be in [1, 2147483647], got " + std::to_string(batch));
     set_threads(cmd, threads);
     LoadedModel m = load_model(ckpt + "/model.safetensors");
-    std::vector<int32_t> tokens = m.tok.encode(read_text_file(data), data);
+    std::vector<int32_t> tokens = m.tok->encode(read_text_file(data), data);
     if (split != "all") {
         Dataset ds(tokens);
         tokens = ds.tokens(split == "train" ? Split::train : Split::val);
