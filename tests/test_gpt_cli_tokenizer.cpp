@@ -165,6 +165,9 @@ TEST_F(GptCliTokenizer, ResumeKeepsTheTokenizer) {
     const std::string chars = train("chars", "");
     expect_error("train --data " + dir + "/c.txt --out " + chars + kTiny + " --resume --max-iters 30 --lr-decay-iters 30"
                  " --tokenizer " + a, "was trained with the character tokenizer (");
+    std::ofstream(dir + "/accents.txt") << corpus(300, "\xC3\xBC");   // one character more
+    expect_error("train --data " + dir + "/accents.txt --out " + chars + kTiny + " --resume --max-iters 30 --lr-decay-iters 30",
+                 "was trained on a text whose ");
 }
 
 TEST_F(GptCliTokenizer, BadTokenizerFilesInARunAreRefusedByName) {
