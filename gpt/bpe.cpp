@@ -185,20 +185,20 @@ BpeTokenizer train_bpe(const std::string& text, int vocab_size, const std::strin
     PairCounts pairs;
     for (size_t i = 0; i < words.size(); i++) pairs.add(words[i], int32_t(i), +1);
     pairs.push_touched();
-    std::vector<int64_t> merged_at(words.size(), -1);   // the merge that last rewrote each word
     std::vector<std::string> vocab = byte_vocab();
     std::vector<BpeMerge> merges;
     while (int(vocab.size()) < vocab_size) {
         const PairCounts::Entry best = pairs.best();
         check_found(best.count, what, merges.size(), vocab.size(), vocab_size);
         const BpeMerge m{int32_t(best.key >> 32), int32_t(best.key & 0xFFFFFFFF), int32_t(vocab.size())};
-        // Only the words that hold the pair change: take their pairs out, merge, put the new pairs in.
+        // Only the words that hold the pair change: take their pairs out, merge, put the new pairs in. A
+        // word listed twice, or rewritten since it was listed, no longer holds the pair when it comes up
+        // again: a merge leaves no occurrence of its pair behind.
         const std::vector<int32_t> holders = std::move(pairs.words[best.key]);
         pairs.words.erase(best.key);
         for (int32_t i : holders) {
             Word& w = words[size_t(i)];
-            if (merged_at[size_t(i)] == int64_t(merges.size()) || !has_pair(w.ids, m.left, m.right)) continue;
-            merged_at[size_t(i)] = int64_t(merges.size());
+            if (!has_pair(w.ids, m.left, m.right)) continue;
             pairs.add(w, i, -1);
             w.ids = bpe_merge(w.ids, m.left, m.right, m.result);
             pairs.add(w, i, +1);
