@@ -15,28 +15,12 @@
 
 #include "gpt/checkpoint.h"
 #include "gpt/train.h"
+#include "tests/gpt_cli.h"
 #include "tests/helpers.h"
 
 using namespace gs::test;
 
 namespace {
-
-struct Result {
-    int status;
-    std::string out, err;
-};
-
-// Runs the program with `args` through the shell, stdout to `stdout_to` (a file read back, unless it
-// is given as a redirection such as ">/dev/full"), killed after `timeout` seconds (status 124).
-Result run(const std::string& args, int timeout = 60, const std::string& stdout_to = "") {
-    static std::string dir = temp_dir();
-    std::string out = stdout_to.empty() ? "> " + dir + "/out" : stdout_to;
-    std::string cmd = "timeout " + std::to_string(timeout) + " " + gpt_path() + " " + args + " " + out + " 2> " + dir +
-                      "/err < /dev/null";
-    ::unlink((dir + "/out").c_str());
-    int rc = std::system(cmd.c_str());
-    return {WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc), read_file(dir + "/out"), read_file(dir + "/err")};
-}
 
 class GptCli : public ::testing::Test {
 protected:
@@ -283,7 +267,7 @@ TEST_F(GptCli, NonFiniteWeightsAreRefused) {
     gs::gpt::LoadedModel m = gs::gpt::load_model(base_run() + "/base/model.safetensors");
     m.model->named_parameters()[2].second.data()[1] = std::numeric_limits<gs::real>::infinity();
     ASSERT_EQ(::mkdir((dir + "/inf").c_str(), 0755), 0);
-    gs::gpt::save_model(dir + "/inf/model.safetensors", *m.model, m.tok);
+    gs::gpt::save_model(dir + "/inf/model.safetensors", *m.model, *m.tok);
     const std::string name = m.model->named_parameters()[2].first;
     expect_error("eval --ckpt " + dir + "/inf --data " + base_run() + "/small.txt", "tensor " + name + " holds inf", 20);
     expect_error("sample --ckpt " + dir + "/inf", "tensor " + name + " holds inf", 20);
