@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -126,6 +127,36 @@ std::vector<nn::ParamGroup> param_groups(const GPT& model, real weight_decay) {
     return {decay, no_decay};
 }
 
+// The update-to-data ratio of one step, ||w_after - w_before|| / ||w_before|| over every parameter
+// together (log.csv's update_ratio). AdamW's update exists only inside its step, so the weights are
+// copied just before it into one buffer the size of the model, made once and reused every step.
+struct UpdateMeter {
+    std::vector<real> before;   // (num_parameters,) every parameter, in parameters() order
+
+    void remember(const std::vector<Tensor>& params) {
+        size_t total = 0;
+        for (const Tensor& p : params) total += size_t(p.numel());
+        before.resize(total);
+        real* w = before.data();
+        for (const Tensor& p : params) w = std::copy(p.data(), p.data() + p.numel(), w);
+    }
+    // NaN if the weights were all zero (a ratio to nothing); log.csv leaves that cell empty
+    double ratio(const std::vector<Tensor>& params) const {
+        double update = 0, data = 0;   // sums of squares, in double, in a fixed order
+        const real* w = before.data();
+        for (const Tensor& p : params) {
+            const real* now = p.data();
+            for (int64_t i = 0; i < p.numel(); i++) {
+                double d = double(now[i]) - double(w[i]);
+                update += d * d;
+                data += double(w[i]) * double(w[i]);
+            }
+            w += p.numel();
+        }
+        return data > 0 ? std::sqrt(update / data) : std::numeric_limits<double>::quiet_NaN();
+    }
+};
+
 // Everything a run holds from one phase to the next.
 struct Run {
     TrainOptions opt;
@@ -138,6 +169,7 @@ struct Run {
     std::string model_path, state_path;
     TrainState st;
     RunLog log;
+    UpdateMeter update_meter;
 
     Run(const TrainOptions& o, Corpus c)
         : opt(o), corpus(std::move(c)), lock(take_out_dir(opt)), model(opt.model, opt.seed),
@@ -285,6 +317,7 @@ void save_on_stop(Run& run, int64_t iter) {
 }
 
 // lr from the schedule; the mean loss of grad_accum micro-batches; backward; clip; AdamW; zero grads.
+// Logged: the loss, lr, the grad norm before clipping, and how far AdamW moved the weights.
 StepRow optimisation_step(Run& run, int64_t iter) {
     const TrainOptions& o = run.opt;
     real lr = nn::cosine_lr(iter, o.lr, o.min_lr, o.warmup_iters, o.lr_decay_iters);
@@ -302,9 +335,12 @@ StepRow optimisation_step(Run& run, int64_t iter) {
     double norm = nn::clip_grad_norm(run.model.parameters(), max_norm);
     if (!std::isfinite(loss)) not_finite(run, "loss", iter, "");
     if (!std::isfinite(norm)) not_finite(run, "gradient norm", iter, "");
+    std::vector<Tensor> params = run.model.parameters();
+    run.update_meter.remember(params);
     run.optim.step();
+    double update_ratio = run.update_meter.ratio(params);
     run.model.zero_grad();
-    return {iter, loss, double(lr), norm};
+    return {iter, loss, double(lr), norm, update_ratio};
 }
 
 // The live progress line: iteration, loss, lr, tokens/s and the ETA from the latest steps' times.
