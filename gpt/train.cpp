@@ -5,7 +5,6 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -18,11 +17,13 @@
 #include "gpt/data.h"
 #include "gpt/memory.h"
 #include "gpt/plot.h"
+#include "gpt/reference_bands.h"
 #include "gpt/run_dir.h"
 #include "nn/clip.h"
 #include "nn/io/crc32.h"
 #include "nn/optim.h"
 #include "nn/schedule.h"
+#include "nn/update_ratio.h"
 
 namespace gs::gpt {
 
@@ -127,36 +128,6 @@ std::vector<nn::ParamGroup> param_groups(const GPT& model, real weight_decay) {
     return {decay, no_decay};
 }
 
-// The update-to-data ratio of one step, ||w_after - w_before|| / ||w_before|| over every parameter
-// together (log.csv's update_ratio). AdamW's update exists only inside its step, so the weights are
-// copied just before it into one buffer the size of the model, made once and reused every step.
-struct UpdateMeter {
-    std::vector<real> before;   // (num_parameters,) every parameter, in parameters() order
-
-    void remember(const std::vector<Tensor>& params) {
-        size_t total = 0;
-        for (const Tensor& p : params) total += size_t(p.numel());
-        before.resize(total);
-        real* w = before.data();
-        for (const Tensor& p : params) w = std::copy(p.data(), p.data() + p.numel(), w);
-    }
-    // NaN if the weights were all zero (a ratio to nothing); log.csv leaves that cell empty
-    double ratio(const std::vector<Tensor>& params) const {
-        double update = 0, data = 0;   // sums of squares, in double, in a fixed order
-        const real* w = before.data();
-        for (const Tensor& p : params) {
-            const real* now = p.data();
-            for (int64_t i = 0; i < p.numel(); i++) {
-                double d = double(now[i]) - double(w[i]);
-                update += d * d;
-                data += double(w[i]) * double(w[i]);
-            }
-            w += p.numel();
-        }
-        return data > 0 ? std::sqrt(update / data) : std::numeric_limits<double>::quiet_NaN();
-    }
-};
-
 // Everything a run holds from one phase to the next.
 struct Run {
     TrainOptions opt;
@@ -169,7 +140,8 @@ struct Run {
     std::string model_path, state_path;
     TrainState st;
     RunLog log;
-    UpdateMeter update_meter;
+    nn::UpdateRatio update_ratio;      // log.csv's update_ratio (see plot.h)
+    std::vector<ReferenceBand> bands;   // what a normal run of this configuration reaches; none for most
 
     Run(const TrainOptions& o, Corpus c)
         : opt(o), corpus(std::move(c)), lock(take_out_dir(opt)), model(opt.model, opt.seed),
@@ -229,6 +201,11 @@ void resume(Run& run) {
     RunSettings was = run.st.run;
     run.st.run = now;
     check_same_run(run, was);
+    // a run that began with another schedule or optimizer is not the run the bands describe
+    if (was.lr != now.lr || was.min_lr != now.min_lr || was.warmup_iters != now.warmup_iters ||
+        was.lr_decay_iters != now.lr_decay_iters || was.weight_decay != now.weight_decay || was.beta1 != now.beta1 ||
+        was.beta2 != now.beta2 || was.grad_clip != now.grad_clip)
+        run.bands.clear();
     run.data_rng.set_state(run.st.data_rng);
     run.model.dropout_rng.set_state(run.st.dropout_rng);
     LoadedModel best = load_model(run.model_path);
@@ -302,6 +279,8 @@ EvalRow evaluate_and_checkpoint(Run& run, int64_t iter, bool tty) {
     if (run.say()) {
         std::printf("%sstep %lld: train loss %.4f, val loss %.4f%s\n", tty ? "\r\033[K" : "", (long long)iter, tl, vl,
                     best ? " (best, saved)" : "");
+        for (const ReferenceBand& b : run.bands)
+            if (b.iter == iter) std::printf("  %s\n", band_note(b, vl).c_str());
         std::fflush(stdout);
     }
     return {iter, tl, vl};
@@ -336,9 +315,9 @@ StepRow optimisation_step(Run& run, int64_t iter) {
     if (!std::isfinite(loss)) not_finite(run, "loss", iter, "");
     if (!std::isfinite(norm)) not_finite(run, "gradient norm", iter, "");
     std::vector<Tensor> params = run.model.parameters();
-    run.update_meter.remember(params);
+    run.update_ratio.before_step(params);
     run.optim.step();
-    double update_ratio = run.update_meter.ratio(params);
+    double update_ratio = run.update_ratio.after_step(params);
     run.model.zero_grad();
     return {iter, loss, double(lr), norm, update_ratio};
 }
@@ -371,6 +350,17 @@ struct Progress {
     }
 };
 
+// At the end: the run's val loss at each iteration the reference bands cover, against the band.
+void say_where_the_run_stands(const Run& run) {
+    std::string lines;
+    for (const ReferenceBand& b : run.bands)
+        for (const EvalRow& e : run.log.evals)
+            if (e.iter == b.iter) lines += "  " + band_note(b, e.val) + "\n";
+    if (!lines.empty())
+        std::printf("\nagainst the reference bands (gpt train's defaults on Tiny Shakespeare, scripts/reference_bands):\n%s",
+                    lines.c_str());
+}
+
 // Reads and checks everything, then builds the run; only after every check has passed does it touch
 // --out's files (--overwrite's removals, the sweep of stale temp files).
 std::unique_ptr<Run> set_up(const TrainOptions& options) {
@@ -380,6 +370,7 @@ std::unique_ptr<Run> set_up(const TrainOptions& options) {
     MemoryEstimate need = training_memory(opt.model, opt.batch_size, opt.eval_iters, corpus.bytes);
     check_fits_in_memory(need, "gpt train", "this run", "use a smaller model (--n-layer, --n-embd), --batch-size or --block-size");
     auto run = std::make_unique<Run>(opt, std::move(corpus));
+    run->bands = reference_bands_for(opt, run->corpus.bytes, run->corpus.crc32);
     if (opt.resume) resume(*run);
     if (opt.overwrite)   // the earlier run's files go only now, with every check passed
         for (const char* f : {"state.safetensors", "log.csv", "model.safetensors", "loss.svg"}) ::unlink((opt.out + "/" + f).c_str());
@@ -432,6 +423,7 @@ TrainResult train(const TrainOptions& options, const std::atomic<bool>* stop) {
     }
     res.best_val = run.st.best_val;
     res.seconds = seconds_since(progress.t0);
+    if (run.say() && !res.interrupted) say_where_the_run_stands(run);
     return res;
 }
 
