@@ -311,10 +311,10 @@ StepRow optimisation_step(Run& run, int64_t iter) {
     }
     double loss = loss_sum / double(o.grad_accum);
     real max_norm = o.grad_clip > 0 ? o.grad_clip : std::numeric_limits<real>::infinity();
-    double norm = nn::clip_grad_norm(run.model.parameters(), max_norm);
+    const std::vector<Tensor> params = run.model.parameters();
+    double norm = nn::clip_grad_norm(params, max_norm);
     if (!std::isfinite(loss)) not_finite(run, "loss", iter, "");
     if (!std::isfinite(norm)) not_finite(run, "gradient norm", iter, "");
-    std::vector<Tensor> params = run.model.parameters();
     run.update_ratio.before_step(params);
     run.optim.step();
     double update_ratio = run.update_ratio.after_step(params);
