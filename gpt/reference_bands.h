@@ -25,7 +25,7 @@ struct ReferenceBand {
 std::vector<ReferenceBand> reference_bands_for(const TrainOptions& opt, int64_t data_bytes, uint32_t data_crc32);
 
 // One line for a val loss at band.iter, e.g. "val loss 2.0500 (2.958 bits per character) at iteration
-// 1000: inside the reference band 2.0417-2.0654 (2.946-2.980 bits per character, median 2.0578) of 3
+// 1000: inside the reference band 2.0417-2.0654 (2.946-2.980 bits per character, median 2.0652) of 5
 // seeds". A loss outside the band but by less than its width (max - min) is "just above" or "just below"
 // it, which is normal for a band of a few seeds; farther out, "above" points to chapter 12. A
 // character-level loss in nats per character is loss / ln 2 bits per character.
