@@ -1,11 +1,12 @@
 // Training speed: one full step of `gpt train` (forward with the loss, backward, clip the global grad
-// norm to 1, AdamW step, zero the grads), on a fixed random batch, with 1 and 2 OpenMP threads, for
+// norm to 1, AdamW step measured by nn::UpdateRatio for log.csv, zero the grads), on a fixed random batch, with 1 and 2 OpenMP threads, for
 // the default config (4 layers, 4 heads, 128 wide, context 64, batch 12, 65 characters) and a
 // GPT-2-124M-shaped one (12 layers, 12 heads, 768 wide, 50257 tokens; context 64, batch 4).
 // Reported: tokens/s (B*T per step, wall clock), ms/step (the mean, and median_ms, which a shared
 // machine's hiccups move less), median_cpu_ms (the process's CPU time per step: with 1 thread, what
 // the step costs even when other jobs take turns on the core), the mean time of each phase, and heap
-// allocations per step once warm (the caching allocator should make that 0).
+// allocations per step once warm (the caching allocator should make that 0). update_ratio/0 leaves out
+// the update-to-data ratio, to show what log.csv's update_ratio column costs.
 //   bench_train --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 // bench/compare_pytorch.py runs the same step in PyTorch on the same batch. Not here: data loading
 // and evaluation (gpt/train.cpp's loop does those too, outside the step).
@@ -22,6 +23,7 @@
 #include "nn/clip.h"
 #include "nn/optim.h"
 #include "nn/schedule.h"
+#include "nn/update_ratio.h"
 
 using namespace gs;
 using namespace gs::gpt;
@@ -93,7 +95,7 @@ double median(std::vector<double> v) {
     return n ? (v[(n - 1) / 2] + v[n / 2]) / 2 : 0.0;
 }
 
-// args: config (0 default, 1 GPT-2-124M-shaped), threads
+// args: config (0 default, 1 GPT-2-124M-shaped), threads, update_ratio (1 as gpt train, 0 without)
 void BM_train_step(benchmark::State& state) {
     const int prev_threads = omp_get_max_threads();
     omp_set_num_threads(int(state.range(1)));
@@ -103,6 +105,9 @@ void BM_train_step(benchmark::State& state) {
     model.train();
     nn::AdamW optim(param_groups(model, real(0.1)), real(1e-3), real(0.9), real(0.99));
     const std::vector<Tensor> params = model.parameters();
+    const bool measure_update = state.range(2) != 0;
+    nn::UpdateRatio update_ratio;
+    double ratio_sum = 0;
     Indices x, y;
     random_batch(x, y, B, T, cfg.model.vocab_size);
 
@@ -121,7 +126,9 @@ void BM_train_step(benchmark::State& state) {
         Clock::time_point t2 = Clock::now();
         double norm = nn::clip_grad_norm(params, real(1));
         if (!std::isfinite(loss_val) || !std::isfinite(norm)) state.SkipWithError("loss or grad norm is not finite");
+        if (measure_update) update_ratio.before_step(params);
         optim.step();
+        if (measure_update) ratio_sum += update_ratio.after_step(params);
         model.zero_grad();
         Clock::time_point t3 = Clock::now();
         fwd_ms += ms_between(t0, t1);
@@ -144,6 +151,7 @@ void BM_train_step(benchmark::State& state) {
     state.counters["tokens/s"] = benchmark::Counter(double(B * T), benchmark::Counter::kIsIterationInvariantRate);
     state.counters["fwd_ms"] = benchmark::Counter(fwd_ms, benchmark::Counter::kAvgIterations);
     state.counters["bwd_ms"] = benchmark::Counter(bwd_ms, benchmark::Counter::kAvgIterations);
+    if (!std::isfinite(ratio_sum)) state.SkipWithError("update ratio is not finite");
     state.counters["clip_adamw_zero_ms"] = benchmark::Counter(opt_ms, benchmark::Counter::kAvgIterations);
     state.counters["median_ms"] = median(step_ms);
     state.counters["median_cpu_ms"] = median(step_cpu_ms);
@@ -152,12 +160,28 @@ void BM_train_step(benchmark::State& state) {
     omp_set_num_threads(prev_threads);
 }
 
+// What log.csv's update_ratio adds to a step, on its own: nn::UpdateRatio's copy before the step and its
+// pass after it, over the default config's parameters (single-threaded code, so CPU time is its cost).
+void BM_update_ratio(benchmark::State& state) {
+    GPT model(bench_config(0).model, 1337);
+    const std::vector<Tensor> params = model.parameters();
+    nn::UpdateRatio meter;
+    for (auto _ : state) {
+        meter.before_step(params);
+        benchmark::DoNotOptimize(meter.after_step(params));
+    }
+    state.counters["params"] = double(model.num_parameters());
+    state.SetLabel("default config");
+}
+
 }  // namespace
+
+BENCHMARK(BM_update_ratio)->Unit(benchmark::kMicrosecond);
 
 // Wall-clock time (UseRealTime): with 2 threads CPU time would add both threads' time up.
 // A 124M step takes seconds: with make bench's --benchmark_min_time=0.2 it runs once after the warm-up.
-BENCHMARK(BM_train_step)->ArgNames({"config", "threads"})
-    ->Args({0, 1})->Args({0, 2})->Args({1, 1})->Args({1, 2})
+BENCHMARK(BM_train_step)->ArgNames({"config", "threads", "update_ratio"})
+    ->Args({0, 1, 1})->Args({0, 1, 0})->Args({0, 2, 1})->Args({0, 2, 0})->Args({1, 1, 1})->Args({1, 2, 1})
     ->UseRealTime()->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

@@ -227,7 +227,7 @@ def run_gradschool(bench, config, threads, policy="default"):
     env.pop("OMP_WAIT_POLICY", None)
     if policy == "passive":
         env["OMP_WAIT_POLICY"] = "passive"
-    flt = f"^BM_train_step/config:{CONFIGS[config]['index']}/threads:{threads}/"
+    flt = f"^BM_train_step/config:{CONFIGS[config]['index']}/threads:{threads}/update_ratio:1/"   # the step as gpt train takes it
     cmd = [bench, f"--benchmark_filter={flt}", "--benchmark_format=json",
            f"--benchmark_min_time={GS_MIN_TIME[config]}"]
     res = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)

@@ -87,7 +87,8 @@ MemoryEstimate training_memory(const GPTConfig& cfg, int64_t B, int64_t eval_ite
     const bool dropout = cfg.dropout > 0;
     const double per_block = (dropout ? 25 : 17) * C + (dropout ? 5 : 1) * NH * T;
     MemoryEstimate m;
-    m.weights = 4 * num_parameters(cfg) * sizeof(real);   // weights, grads, AdamW's m and v
+    // weights, grads, AdamW's m and v, and the copy the update-to-data ratio measures each step against
+    m.weights = 5 * num_parameters(cfg) * sizeof(real);
     m.activations = 1.25 * positions * (L * per_block + 4 * C + 3 * V) * sizeof(real);
     // the text, its ids and the train/val copies (9 bytes a character), the fixed eval batches (x and y
     // of both splits) and one training batch

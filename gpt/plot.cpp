@@ -9,6 +9,7 @@
 #include <cstring>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -19,7 +20,8 @@ namespace gs::gpt {
 
 namespace {
 
-const char* kHeader = "iter,loss,lr,grad_norm,eval_train_loss,eval_val_loss";
+const char* kHeader = "iter,loss,lr,grad_norm,update_ratio,eval_train_loss,eval_val_loss";
+const char* kHeaderBeforeUpdateRatio = "iter,loss,lr,grad_norm,eval_train_loss,eval_val_loss";
 
 std::string num(double x) {
     char buf[40];
@@ -36,7 +38,10 @@ void write_run_log(const std::string& dir, const RunLog& log) {
     std::string csv = std::string(kHeader) + "\n";
     for (auto& [iter, r] : rows) {
         csv += std::to_string(iter) + ",";
-        csv += r.first ? num(r.first->loss) + "," + num(r.first->lr) + "," + num(r.first->grad_norm) : ",,";
+        const StepRow* st = r.first;
+        csv += st ? num(st->loss) + "," + num(st->lr) + "," + num(st->grad_norm) + "," +
+                        (std::isfinite(st->update_ratio) ? num(st->update_ratio) : "")
+                  : ",,,";
         csv += ",";
         csv += r.second ? num(r.second->train) + "," + num(r.second->val) : ",";
         csv += "\n";
@@ -72,8 +77,10 @@ RunLog read_run_log(const std::string& csv_path, int64_t resume_iter) {
     if (!in) throw std::runtime_error(csv_path + ": cannot open for reading");
     std::string line;
     int lineno = 1;
-    if (!std::getline(in, line) || line != kHeader)
+    if (!std::getline(in, line) || (line != kHeader && line != kHeaderBeforeUpdateRatio))
         throw std::runtime_error(csv_path + ": line 1 is not the header \"" + std::string(kHeader) + "\"");
+    const bool has_ratio = line == kHeader;
+    const size_t fields = has_ratio ? 7 : 6, eval_at = fields - 2;   // eval_train_loss's column
     RunLog log;
     int64_t prev = -1;
     bool reached = false;   // holds the row the state's iteration needs (see plot.h)
@@ -87,20 +94,25 @@ RunLog read_run_log(const std::string& csv_path, int64_t resume_iter) {
         std::string cell;
         while (std::getline(ss, cell, ',')) f.push_back(cell);
         if (!line.empty() && line.back() == ',') f.push_back("");
-        if (f.size() != 6) bad("has " + std::to_string(f.size()) + " fields, expected 6");
+        if (f.size() != fields) bad("has " + std::to_string(f.size()) + " fields, expected " + std::to_string(fields));
         int64_t iter;
-        double v[5] = {0, 0, 0, 0, 0};
         if (!parse_iter(f[0], &iter)) bad("does not start with an iteration number");
         if (iter <= prev) bad("is not after iteration " + std::to_string(prev));
         prev = iter;
-        bool step = !f[1].empty(), eval = !f[4].empty();
-        for (int k = 1; k <= 5; k++) {
-            bool wanted = k <= 3 ? step : eval;
-            if (wanted ? !parse_cell(f[size_t(k)], &v[k - 1]) : !f[size_t(k)].empty()) bad("is not numeric");
-        }
+        bool step = !f[1].empty(), eval = !f[eval_at].empty();
         if (!step && !eval) bad("has neither a step nor an eval");
-        if (step && iter < resume_iter) log.steps.push_back({iter, v[0], v[1], v[2]});
-        if (eval && iter <= resume_iter) log.evals.push_back({iter, v[3], v[4]});
+        // a cell of the other kind of row must be empty; one of this kind must be a number, except an
+        // update_ratio, which is empty in the steps a log written before that column kept
+        auto number = [&](size_t k, bool wanted, bool may_be_empty = false) {
+            double v = std::numeric_limits<double>::quiet_NaN();
+            if (wanted ? !(may_be_empty && f[k].empty()) && !parse_cell(f[k], &v) : !f[k].empty()) bad("is not numeric");
+            return v;
+        };
+        StepRow s{iter, number(1, step), number(2, step), number(3, step),
+                  has_ratio ? number(4, step, true) : std::numeric_limits<double>::quiet_NaN()};
+        EvalRow e{iter, number(eval_at, eval), number(eval_at + 1, eval)};
+        if (step && iter < resume_iter) log.steps.push_back(s);
+        if (eval && iter <= resume_iter) log.evals.push_back(e);
         if ((resume_iter == 0 && eval && iter == 0) || (resume_iter > 0 && step && iter == resume_iter - 1))
             reached = true;
     }

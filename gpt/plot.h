@@ -1,6 +1,12 @@
-// A training run's record: every step's loss, lr and gradient norm, and every evaluation's train and
-// val loss. Written as log.csv (one row per iteration) and drawn as loss.svg, a self-contained SVG
-// line chart that any browser opens. Both files are replaced atomically.
+// A training run's record: every step's loss, lr, gradient norm and update-to-data ratio, and every
+// evaluation's train and val loss. Written as log.csv (one row per iteration) and drawn as loss.svg, a
+// self-contained SVG line chart that any browser opens. Both files are replaced atomically.
+//
+//   iter,loss,lr,grad_norm,update_ratio,eval_train_loss,eval_val_loss
+//
+// grad_norm: the global L2 norm of the gradient, before clipping (nn::clip_grad_norm's return value).
+// update_ratio: ||w_after - w_before|| / ||w_before|| over every parameter together: how far this step
+// moved the weights, relative to their size.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -11,6 +17,7 @@ namespace gs::gpt {
 struct StepRow {
     int64_t iter;
     double loss, lr, grad_norm;
+    double update_ratio;   // NaN (an empty cell) for the steps of a log written before the column existed
 };
 struct EvalRow {
     int64_t iter;
@@ -29,6 +36,8 @@ void write_run_log(const std::string& dir, const RunLog& log);
 // before the state, so it must reach the state: hold the step resume_iter - 1 (or the eval at 0 when
 // resume_iter is 0). Throws std::runtime_error naming the file (and line) if it is missing, not a
 // regular file, not our header, or has a row that is not exactly numbers in increasing order.
+// A log from before update_ratio (its header lacks the column) is read too, its ratios NaN, and is
+// written back in the current layout with those cells empty.
 RunLog read_run_log(const std::string& csv_path, int64_t resume_iter);
 
 std::string loss_svg(const RunLog& log);

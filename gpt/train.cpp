@@ -18,11 +18,13 @@
 #include "gpt/data.h"
 #include "gpt/memory.h"
 #include "gpt/plot.h"
+#include "gpt/reference_bands.h"
 #include "gpt/run_dir.h"
 #include "nn/clip.h"
 #include "nn/io/crc32.h"
 #include "nn/optim.h"
 #include "nn/schedule.h"
+#include "nn/update_ratio.h"
 
 namespace gs::gpt {
 
@@ -141,6 +143,8 @@ struct Run {
     std::string model_path, state_path;
     TrainState st;
     RunLog log;
+    nn::UpdateRatio update_ratio;      // log.csv's update_ratio (see plot.h)
+    std::vector<ReferenceBand> bands;   // what a normal run of this configuration reaches; none for most
 
     Run(const TrainOptions& o, Corpus c)
         : opt(o), corpus(std::move(c)), lock(take_out_dir(opt)), model(opt.model, opt.seed),
@@ -218,6 +222,11 @@ void resume(Run& run) {
     RunSettings was = run.st.run;
     run.st.run = now;
     check_same_run(run, was);
+    // a run that began with another schedule or optimizer is not the run the bands describe
+    if (was.lr != now.lr || was.min_lr != now.min_lr || was.warmup_iters != now.warmup_iters ||
+        was.lr_decay_iters != now.lr_decay_iters || was.weight_decay != now.weight_decay || was.beta1 != now.beta1 ||
+        was.beta2 != now.beta2 || was.grad_clip != now.grad_clip)
+        run.bands.clear();
     run.data_rng.set_state(run.st.data_rng);
     run.model.dropout_rng.set_state(run.st.dropout_rng);
     if (config_metadata(best.model->config) != config_metadata(run.model.config))
@@ -289,6 +298,8 @@ EvalRow evaluate_and_checkpoint(Run& run, int64_t iter, bool tty) {
     if (run.say()) {
         std::printf("%sstep %lld: train loss %.4f, val loss %.4f%s\n", tty ? "\r\033[K" : "", (long long)iter, tl, vl,
                     best ? " (best, saved)" : "");
+        for (const ReferenceBand& b : run.bands)
+            if (b.iter == iter) std::printf("  %s\n", band_note(b, vl).c_str());
         std::fflush(stdout);
     }
     return {iter, tl, vl};
@@ -304,6 +315,7 @@ void save_on_stop(Run& run, int64_t iter) {
 }
 
 // lr from the schedule; the mean loss of grad_accum micro-batches; backward; clip; AdamW; zero grads.
+// Logged: the loss, lr, the grad norm before clipping, and how far AdamW moved the weights.
 StepRow optimisation_step(Run& run, int64_t iter) {
     const TrainOptions& o = run.opt;
     real lr = nn::cosine_lr(iter, o.lr, o.min_lr, o.warmup_iters, o.lr_decay_iters);
@@ -318,12 +330,15 @@ StepRow optimisation_step(Run& run, int64_t iter) {
     }
     double loss = loss_sum / double(o.grad_accum);
     real max_norm = o.grad_clip > 0 ? o.grad_clip : std::numeric_limits<real>::infinity();
-    double norm = nn::clip_grad_norm(run.model.parameters(), max_norm);
+    const std::vector<Tensor> params = run.model.parameters();
+    double norm = nn::clip_grad_norm(params, max_norm);
     if (!std::isfinite(loss)) not_finite(run, "loss", iter, "");
     if (!std::isfinite(norm)) not_finite(run, "gradient norm", iter, "");
+    run.update_ratio.before_step(params);
     run.optim.step();
+    double update_ratio = run.update_ratio.after_step(params);
     run.model.zero_grad();
-    return {iter, loss, double(lr), norm};
+    return {iter, loss, double(lr), norm, update_ratio};
 }
 
 // The live progress line: iteration, loss, lr, tokens/s and the ETA from the latest steps' times.
@@ -354,6 +369,17 @@ struct Progress {
     }
 };
 
+// At the end: the run's val loss at each iteration the reference bands cover, against the band.
+void say_where_the_run_stands(const Run& run) {
+    std::string lines;
+    for (const ReferenceBand& b : run.bands)
+        for (const EvalRow& e : run.log.evals)
+            if (e.iter == b.iter) lines += "  " + band_note(b, e.val) + "\n";
+    if (!lines.empty())
+        std::printf("\nagainst the reference bands (gpt train's defaults on Tiny Shakespeare, scripts/reference_bands):\n%s",
+                    lines.c_str());
+}
+
 // Reads and checks everything, then builds the run; only after every check has passed does it touch
 // --out's files (--overwrite's removals, the sweep of stale temp files).
 std::unique_ptr<Run> set_up(const TrainOptions& options) {
@@ -363,6 +389,7 @@ std::unique_ptr<Run> set_up(const TrainOptions& options) {
     MemoryEstimate need = training_memory(opt.model, opt.batch_size, opt.eval_iters, corpus.bytes);
     check_fits_in_memory(need, "gpt train", "this run", "use a smaller model (--n-layer, --n-embd), --batch-size or --block-size");
     auto run = std::make_unique<Run>(opt, std::move(corpus));
+    run->bands = reference_bands_for(opt, run->corpus.bytes, run->corpus.crc32);
     if (opt.resume) resume(*run);
     if (opt.overwrite)   // the earlier run's files go only now, with every check passed
         for (const char* f : {"state.safetensors", "log.csv", "model.safetensors", "loss.svg"}) ::unlink((opt.out + "/" + f).c_str());
@@ -419,6 +446,7 @@ TrainResult train(const TrainOptions& options, const std::atomic<bool>* stop) {
     }
     res.best_val = run.st.best_val;
     res.seconds = seconds_since(progress.t0);
+    if (run.say() && !res.interrupted) say_where_the_run_stands(run);
     return res;
 }
 

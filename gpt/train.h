@@ -11,6 +11,8 @@
 //     one optimisation step: lr = warmup then cosine decay; loss = model(x, y) averaged over grad_accum
 //           micro-batches; backward; clip the global grad norm; AdamW step; zero grads
 //     log the step and redraw the progress line
+//   at the end, for gpt train's default configuration on Tiny Shakespeare: where the val loss stands
+//           against the reference bands (gpt/reference_bands.h), also printed at each eval they cover
 // Nothing is written before every check has passed. A NaN or inf loss or gradient stops the run, naming
 // the step, before anything is saved over the last good checkpoint.
 #pragma once

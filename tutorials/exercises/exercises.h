@@ -91,6 +91,9 @@ Tensor block_forward(const gpt::Block& block, const Tensor& x);                 
 real cosine_lr(int64_t step, real max_lr, real min_lr, int64_t warmup_iters, int64_t decay_iters);   // 11.1
 real clip_grad_norm(const std::vector<Tensor>& params, real max_norm);                              // 11.2
 
+// ---- 12 debugging a training run ----
+double update_ratio(const std::vector<Tensor>& before, const std::vector<Tensor>& after);         // 12.1
+
 // ---- 13 generation ----
 void top_k_filter(real* logits, int64_t V, int k);                                               // 13.1
 void top_p_filter(real* logits, int64_t V, real top_p);                                          // 13.2

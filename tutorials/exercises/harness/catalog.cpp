@@ -34,6 +34,7 @@ const std::vector<Exercise>& catalog() {
         {"10.1", "10 transformer block", "the pre-LN block forward", "10_1_block_forward.cpp"},
         {"11.1", "11 training a GPT", "the cosine learning-rate schedule", "11_1_cosine_lr.cpp"},
         {"11.2", "11 training a GPT", "clip_grad_norm", "11_2_clip_grad_norm.cpp"},
+        {"12.1", "12 debugging a run", "the update-to-data ratio of a step", "12_1_update_ratio.cpp"},
         {"13.1", "13 generation", "top-k filtering", "13_1_top_k_filter.cpp"},
         {"13.2", "13 generation", "top-p filtering", "13_2_top_p_filter.cpp"},
         {"14.1", "14 BPE", "one BPE merge step", "14_1_bpe_merge.cpp"},

@@ -2,7 +2,7 @@
 // (output and saved weights, zeros above the diagonal included) and backward against causal_attention and
 // gradcheck, at the sizes tests/grad/test_attention_grad.cpp uses; GELU's backward against gelu; the pre-LN
 // block against gpt::Block::forward; the cosine schedule against nn::cosine_lr at every step; clip_grad_norm
-// against nn::clip_grad_norm; top-k and top-p against what the library's sampler (gpt::sample_next) draws.
+// against nn::clip_grad_norm; the update-to-data ratio of an AdamW step against nn::UpdateRatio; top-k and top-p against what the library's sampler (gpt::sample_next) draws.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,7 +13,9 @@
 #include "gpt/model.h"
 #include "gpt/sample.h"
 #include "nn/clip.h"
+#include "nn/optim.h"
 #include "nn/schedule.h"
+#include "nn/update_ratio.h"
 #include "tutorials/exercises/exercises.h"
 #include "tutorials/exercises/harness/check.h"
 
@@ -194,6 +196,30 @@ TEST(Ex11_2, ClipGradNorm) {
             }
             if (!expect_close(c, "p" + std::to_string(k) + ".grad", ps[k].shape(), ps[k].grad(), mine[k].grad())) return;
         }
+    }
+}
+
+// Parameters of different sizes and scales, so that one ratio per tensor, averaged, is far from the ratio
+// over all of them; one AdamW step (lr 1e-2 or 1e-1) between before and after.
+TEST(Ex12_1, UpdateRatio) {
+    Rng rng(121);
+    for (real lr : {real(1e-2), real(1e-1)}) {
+        Case c{"12.1", "parameters [30, 4] ~ N(0, 1), [5] ~ N(0, 0.01), [1] ~ N(0, 0.01), one AdamW step with lr " + fmt(double(lr)),
+               "one norm over every entry of every parameter for the change, one for the weights before the step: "
+               "sqrt(sum (after - before)^2) / sqrt(sum before^2)"};
+        std::vector<Tensor> ps = {Tensor::randn({30, 4}, rng).requires_grad_(),
+                                  Tensor::randn({5}, rng, 0, real(0.1)).requires_grad_(),
+                                  Tensor::randn({1}, rng, 0, real(0.1)).requires_grad_()};
+        for (Tensor& p : ps)
+            for (int64_t i = 0; i < p.numel(); i++) p.grad()[i] = real(rng.uniform()) - real(0.5);
+        std::vector<Tensor> before;
+        for (const Tensor& p : ps) before.push_back(copy_of(p));
+        nn::UpdateRatio meter;
+        meter.before_step(ps);
+        nn::AdamW({{ps, 0}}, lr).step();
+        real expected = real(meter.after_step(ps)), got = 0;
+        if (!attempt(c, [&] { got = real(ex::update_ratio(before, ps)); })) return;
+        if (!expect_close(c, "the ratio", {}, &expected, &got, 1e-12, 1e-9)) return;
     }
 }
 
