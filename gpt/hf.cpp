@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "gpt/bpe_files.h"
+#include "gpt/checkpoint.h"
 #include "gpt/data.h"
 #include "gpt/run_dir.h"
 #include "nn/io/atomic_file.h"
@@ -280,6 +281,12 @@ HfModel load_hf(const std::string& dir) {
     }
     check_tied(ix, model->transformer.wte.weight);
     return HfModel{std::move(model), std::move(tok)};
+}
+
+HfModel load_model_dir(const std::string& dir) {
+    if (is_hf_dir(dir)) return load_hf(dir);
+    LoadedModel m = load_model(dir + "/model.safetensors");
+    return HfModel{std::move(m.model), std::make_shared<CharTokenizer>(m.tok)};
 }
 
 // ---- writing ----

@@ -50,6 +50,10 @@ struct HfModel {
 // file and the problem; nothing is returned half loaded.
 HfModel load_hf(const std::string& dir);
 
+// A model directory of either kind, for `gpt sample`, `gpt eval`, `gpt export` and `gpt train
+// --init-from`: a Hugging Face one (is_hf_dir), else a gradschool run's model.safetensors (load_model).
+HfModel load_model_dir(const std::string& dir);
+
 // Writes config.json, model.safetensors (GPT-2's names and layout, F32, biases written as zeros for a
 // model without them, which computes the same function) and the tokenizer: encoder.json + vocab.bpe
 // for a BPE tokenizer, chars.json for a character one. Each file is written atomically. Creates dir if

@@ -2,6 +2,9 @@
 //   gpt train  --data FILE [--out DIR] [model and optimiser flags]
 //   gpt sample --ckpt DIR [--prompt TEXT] [--tokens N] [--temperature T] [--top-k K] [--top-p P]
 //   gpt eval   --ckpt DIR --data FILE [--split all|train|val]
+//   gpt export --format hf --ckpt DIR --out DIR2
+// --ckpt is a run's output directory or a Hugging Face GPT-2 directory (config.json, model.safetensors
+// and the tokenizer files; gpt/hf.h).
 // Every error is one line on stderr and exit status 1. SIGINT, SIGTERM and SIGHUP stop training after
 // saving its state (exit status 128 + the signal's number); a second one kills at once.
 #include <omp.h>
@@ -23,6 +26,7 @@
 
 #include "gpt/checkpoint.h"
 #include "gpt/data.h"
+#include "gpt/hf.h"
 #include "gpt/memory.h"
 #include "gpt/sample.h"
 #include "gpt/train.h"
@@ -232,9 +236,9 @@ int cmd_sample(int argc, char** argv) {
     SampleOptions so;
     so.temperature = real(0.8);
     Command cmd{"sample", "--ckpt DIR [flags]", {
-        {"--ckpt", "directory holding model.safetensors (required)", &ckpt},
+        {"--ckpt", "a run's directory, or a Hugging Face GPT-2 directory (required)", &ckpt},
         {"--prompt", "text to continue", &prompt, "a newline"},
-        {"--tokens", "characters to generate", &tokens},
+        {"--tokens", "tokens to generate", &tokens},
         {"--temperature", "divide logits by this; 0 = always the likeliest", &so.temperature},
         {"--top-k", "sample among the k likeliest only, 0 = off", &top_k},
         {"--top-p", "sample among the likeliest whose probability sums to p, in (0, 1]", &so.top_p},
@@ -250,15 +254,17 @@ int cmd_sample(int argc, char** argv) {
     so.top_k = int(top_k);
     so.validated();
     set_threads(cmd, threads);
-    LoadedModel m = load_model(ckpt + "/model.safetensors");
-    std::vector<int32_t> ids = m.tok.encode(prompt, "prompt");
+    HfModel m = load_model_dir(ckpt);
+    std::vector<int32_t> ids = m.tok->encode(prompt, "prompt");
     check_fits_in_memory(sample_memory(m.model->config, int64_t(ids.size()), tokens), "gpt sample",
                          "--tokens " + std::to_string(tokens), "ask for fewer --tokens");
     m.model->eval();
     Rng rng(seed);
     write_stdout(prompt, cmd);
-    generate(*m.model, ids, tokens, so, rng, !no_cache, [&](int32_t id) { write_stdout(m.tok.decode({id}), cmd); });
-    write_stdout("\n", cmd);
+    // a BPE token can end inside a character: the stream holds such bytes back until it is whole
+    StreamDecoder stream(*m.tok);
+    generate(*m.model, ids, tokens, so, rng, !no_cache, [&](int32_t id) { write_stdout(stream.push(id), cmd); });
+    write_stdout(stream.finish() + "\n", cmd);
     return 0;
 }
 
@@ -268,7 +274,7 @@ int cmd_eval(int argc, char** argv) {
                                   " MiB (required)";
     int64_t batch = 32, threads = 0;
     Command cmd{"eval", "--ckpt DIR --data FILE [--split all|train|val]", {
-        {"--ckpt", "directory holding model.safetensors (required)", &ckpt},
+        {"--ckpt", "a run's directory, or a Hugging Face GPT-2 directory (required)", &ckpt},
         {"--data", data_help.c_str(), &data},
         {"--split", "all: the whole file; train: its first 90%; val: its last 10%", &split},
         {"--batch-size", "windows per forward pass", &batch},
@@ -280,8 +286,8 @@ int cmd_eval(int argc, char** argv) {
     if (batch < 1 || batch > std::numeric_limits<int32_t>::max())
         usage_error(cmd, "--batch-size must be in [1, 2147483647], got " + std::to_string(batch));
     set_threads(cmd, threads);
-    LoadedModel m = load_model(ckpt + "/model.safetensors");
-    std::vector<int32_t> tokens = m.tok.encode(read_text_file(data), data);
+    HfModel m = load_model_dir(ckpt);
+    std::vector<int32_t> tokens = m.tok->encode(read_text_file(data), data);
     if (split != "all") {
         Dataset ds(tokens);
         tokens = ds.tokens(split == "train" ? Split::train : Split::val);
@@ -301,11 +307,32 @@ int cmd_eval(int argc, char** argv) {
     double mean = sum / double(count);
     if (!std::isfinite(mean))
         throw std::runtime_error("gpt eval: the mean cross-entropy is " + number_str(mean) + ": the weights in " + ckpt +
-                                 "/model.safetensors overflow on this text");
+                                 " overflow on this text");
     char line[512];
-    std::snprintf(line, sizeof line, "%s (%s): mean cross-entropy %.4f nats over %lld predictions (%lld windows of %d)\n",
+    std::snprintf(line, sizeof line, "%s (%s): mean cross-entropy %.6f nats over %lld predictions (%lld windows of %d)\n",
                   data.c_str(), split.c_str(), mean, (long long)count, (long long)(count / T), T);
     write_stdout(line, cmd);
+    return 0;
+}
+
+int cmd_export(int argc, char** argv) {
+    std::string format, ckpt, out;
+    bool overwrite = false;
+    Command cmd{"export", "--format hf --ckpt DIR --out DIR2", {
+        {"--format", "hf: a Hugging Face GPT-2 directory (required)", &format},
+        {"--ckpt", "a run's directory, or a Hugging Face GPT-2 directory (required)", &ckpt},
+        {"--out", "directory to write (required; must be empty or new)", &out},
+        {"--overwrite", "replace the files of an earlier export in --out", &overwrite},
+    }};
+    if (!parse_flags(cmd, argc, argv)) return 0;
+    if (format.empty() || ckpt.empty() || out.empty()) usage_error(cmd, "--format, --ckpt and --out are required");
+    if (format != "hf") usage_error(cmd, "--format must be hf, got '" + format + "'");
+    HfModel m = load_model_dir(ckpt);
+    save_hf(*m.model, *m.tok, out, overwrite);
+    const GPTConfig& c = m.model->config;
+    std::printf("wrote %s: config.json, model.safetensors (%lld layers, %lld heads, %lld channels, %lld tokens of context), %s\n",
+                out.c_str(), (long long)c.n_layer, (long long)c.n_head, (long long)c.n_embd, (long long)c.block_size,
+                m.tok->kind() == "bpe" ? "encoder.json + vocab.bpe" : "chars.json (the characters in id order)");
     return 0;
 }
 
@@ -314,7 +341,8 @@ void print_usage() {
         "usage: gpt <command> [flags]\n\n"
         "  train   train a character-level GPT on a text file\n"
         "  sample  generate text from a trained model\n"
-        "  eval    mean cross-entropy of a trained model on a text file\n\n"
+        "  eval    mean cross-entropy of a trained model on a text file\n"
+        "  export  write a model as a Hugging Face GPT-2 directory, for PyTorch\n\n"
         "gpt <command> --help lists a command's flags.\n");
 }
 
@@ -330,7 +358,8 @@ int main(int argc, char** argv) {
         if (cmd == "train") return cmd_train(argc - 2, argv + 2);
         if (cmd == "sample") return cmd_sample(argc - 2, argv + 2);
         if (cmd == "eval") return cmd_eval(argc - 2, argv + 2);
-        std::fprintf(stderr, "gpt: %s (expected train, sample or eval; gpt --help lists them)\n",
+        if (cmd == "export") return cmd_export(argc - 2, argv + 2);
+        std::fprintf(stderr, "gpt: %s (expected train, sample, eval or export; gpt --help lists them)\n",
                      cmd.empty() ? "a command is required" : ("unknown command '" + cmd + "'").c_str());
         return 1;
     } catch (const std::exception& e) {
