@@ -164,12 +164,13 @@ void check_finite(const Tensors& tensors, const std::string& prefix, const std::
     }
 }
 
-Metadata with_header(const std::string& kind, const GPT& model, const CharTokenizer& tok, const Metadata& extra) {
+Metadata with_header(const std::string& kind, const GPT& model, const Tokenizer& tok, const Metadata& extra) {
     Metadata m = extra;
+    for (const char* key : {"tokenizer", "vocab", "tokenizer_crc32"}) m.erase(key);   // only tok decides these
     m["format"] = kind;
     m["version"] = kCheckpointVersion;
     for (const auto& kv : config_metadata(model.config)) m[kv.first] = kv.second;
-    m["vocab"] = tok.to_string();
+    for (const auto& kv : tokenizer_metadata(tok)) m[kv.first] = kv.second;
     return m;
 }
 
@@ -179,18 +180,19 @@ void save_sealed(const std::string& path, const Tensors& tensors, Metadata m) {
     io::save_safetensors(path, tensors, m);
 }
 
-CharTokenizer vocab_from_metadata(const Metadata& m, const GPTConfig& cfg, const std::string& path) {
-    CharTokenizer tok = [&] {
-        try {
-            return CharTokenizer::from_string(MetadataReader{m, path}.str("vocab"));
-        } catch (const std::invalid_argument& e) {
-            bad_file(path, std::string("bad vocabulary: ") + e.what());
-        }
-    }();
-    if (tok.vocab_size() != cfg.vocab_size)
-        bad_file(path, "vocabulary has " + std::to_string(tok.vocab_size()) + " characters but vocab_size is " +
-                           std::to_string(cfg.vocab_size));
-    return tok;
+// The directory a checkpoint file lies in: where its tokenizer files are.
+std::string dir_of(const std::string& path) {
+    const size_t slash = path.find_last_of('/');
+    return slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// The tokenizer a checkpoint records, read strictly. Checkpoints this build writes always fingerprint
+// a BPE tokenizer, so here the fingerprint is required (load_tokenizer alone also serves directories
+// written elsewhere, which have none).
+std::shared_ptr<const Tokenizer> tokenizer_of(const Metadata& m, const std::string& path) {
+    auto kind = m.find("tokenizer");
+    if (kind != m.end() && kind->second == "bpe") MetadataReader{m, path}.hex32("tokenizer_crc32");
+    return load_tokenizer(dir_of(path), m, path);
 }
 
 // The config decides how much memory the model takes, so the file's tensors are checked against it
@@ -241,8 +243,10 @@ GPTConfig config_from_metadata(const Metadata& m, const std::string& path) {
     return c;
 }
 
-void save_model(const std::string& path, const GPT& model, const CharTokenizer& tok, const Metadata& extra) {
-    save_sealed(path, model.named_parameters(), with_header("gpt-model", model, tok, extra));
+void save_model(const std::string& path, const GPT& model, const Tokenizer& tok, const Metadata& extra) {
+    Metadata m = with_header("gpt-model", model, tok, extra);   // throws for a tokenizer it cannot record
+    save_tokenizer(tok, dir_of(path));
+    save_sealed(path, model.named_parameters(), m);
 }
 
 LoadedModel load_model(const std::string& path) {
@@ -250,7 +254,7 @@ LoadedModel load_model(const std::string& path) {
     check_kind(f.metadata, "gpt-model", path);
     check_crc(f, path);
     GPTConfig cfg = config_from_metadata(f.metadata, path);
-    CharTokenizer tok = vocab_from_metadata(f.metadata, cfg, path);
+    std::shared_ptr<const Tokenizer> tok = tokenizer_of(f.metadata, path);
     if (f.metadata.count("iter")) MetadataReader{f.metadata, path}.integer("iter", 0);
     check_tensors_match(f, cfg, path);
     check_finite(f.tensors, "", path);
@@ -259,7 +263,7 @@ LoadedModel load_model(const std::string& path) {
     return LoadedModel{std::move(model), std::move(tok), f.metadata};
 }
 
-void save_train_state(const std::string& path, const GPT& model, const CharTokenizer& tok, const nn::Optimizer& opt,
+void save_train_state(const std::string& path, const GPT& model, const Tokenizer& tok, const nn::Optimizer& opt,
                       const TrainState& st, const Metadata& extra) {
     check(st.iter == opt.step_count(), "save_train_state", "iter (", st.iter, ") must equal the optimizer's step count (",
           opt.step_count(), "): every iteration takes one step");
@@ -267,6 +271,7 @@ void save_train_state(const std::string& path, const GPT& model, const CharToken
     for (auto& [name, t] : model.named_parameters()) tensors.push_back({"model." + name, t});
     for (auto& [name, t] : opt.state_tensors()) tensors.push_back({"optim." + name, t});
     Metadata m = with_header("gpt-train-state", model, tok, extra);
+    save_tokenizer(tok, dir_of(path));
     const RunSettings& r = st.run;
     m["iter"] = std::to_string(st.iter);
     m["optim_step"] = std::to_string(opt.step_count());
@@ -322,20 +327,48 @@ TrainState state_from_metadata(const Metadata& m, const std::string& path) {
     return st;
 }
 
+// The state records its tokenizer as the model file does, but resuming reads the tokenizer the run was
+// given: its record must equal the state's, compared without reading the files beside the state.
+void check_same_tokenizer(const Metadata& m, const Tokenizer& tok, const std::string& path) {
+    MetadataReader r{m, path};
+    auto kind = m.find("tokenizer");
+    const std::string was = kind == m.end() ? "char" : kind->second;
+    if (was != "char" && was != "bpe") r.bad("tokenizer", "\"char\" or \"bpe\"");
+    const char* foreign = was == "char" ? "tokenizer_crc32" : "vocab";   // the other kind's key
+    if (m.count(foreign))
+        bad_file(path, std::string("metadata \"") + foreign + "\" does not belong to a \"" + was + "\" tokenizer");
+    const Metadata now = tokenizer_metadata(tok);
+    std::string what_was;
+    if (was == "char") {
+        const std::string& vocab = r.str("vocab");
+        if (now.at("tokenizer") == "char" && vocab == now.at("vocab")) return;
+        if (now.at("tokenizer") == "char")
+            bad_file(path, "was written for a different vocabulary of characters than this run's " +
+                               std::to_string(tok.vocab_size()));
+        what_was = "the character tokenizer";
+    } else {
+        const std::string crc = io::crc32_hex(r.hex32("tokenizer_crc32"));
+        if (now.at("tokenizer") == "bpe" && crc == now.at("tokenizer_crc32")) return;
+        what_was = "a BPE tokenizer (CRC-32 " + crc + ")";
+    }
+    bad_file(path, "was written with " + what_was + ", not " + describe_tokenizer(tok) +
+                       ": a resumed run must keep its tokenizer");
+}
+
 }  // namespace
 
 // cppcheck-suppress constParameter ; the weights are loaded into model's tensors, through their handles
-TrainState load_train_state(const std::string& path, GPT& model, const CharTokenizer& tok, nn::Optimizer& opt,
+TrainState load_train_state(const std::string& path, GPT& model, const Tokenizer& tok, nn::Optimizer& opt,
                             Metadata* metadata) {
     io::SafetensorsFile f = io::load_safetensors(path);
     const Metadata& m = f.metadata;
     check_kind(m, "gpt-train-state", path);
     check_crc(f, path);
+    check_same_tokenizer(m, tok, path);   // first: another tokenizer usually means another vocab_size too
     Metadata file_cfg = config_metadata(config_from_metadata(m, path)), want = config_metadata(model.config);
     for (auto& [key, value] : want)
         if (file_cfg.at(key) != value)
             bad_file(path, "was written for " + key + " = " + file_cfg.at(key) + ", this run has " + value);
-    if (MetadataReader{m, path}.str("vocab") != tok.to_string()) bad_file(path, "was written for a different vocabulary");
     TrainState st = state_from_metadata(m, path);
 
     // Everything parsed: now the tensors, all names and shapes checked first so nothing is half loaded.

@@ -1,6 +1,8 @@
 // GPT checkpoints. A run's output directory holds two safetensors files:
 //   model.safetensors  the weights with the best validation loss so far, plus what is needed to use
-//                      them: the model config and the vocabulary (read by `gpt sample` and `gpt eval`)
+//                      them: the model config and the tokenizer (read by `gpt sample` and `gpt eval`):
+//                      a character vocabulary in the metadata, or a BPE tokenizer's encoder.json and
+//                      vocab.bpe beside the file (gpt/tokenizer_io.h)
 //   state.safetensors  the latest training state, for --resume: weights ("model.<name>"), optimizer
 //                      moments ("optim.<name>"), the iteration, both RNG states, the best val loss and
 //                      the settings the run was started with
@@ -15,11 +17,10 @@
 
 #include "gpt/model.h"
 #include "gpt/tokenizer.h"
+#include "gpt/tokenizer_io.h"
 #include "nn/optim.h"
 
 namespace gs::gpt {
-
-using Metadata = std::map<std::string, std::string>;
 
 // The format version written into every checkpoint; a file with another version is refused. Version 2
 // added the header to the checksum and the run settings to the state; version 1 files are refused
@@ -32,16 +33,20 @@ constexpr const char* kCheckpointVersion = "2";
 // truncated copy); anyone editing the file on purpose can recompute it, so the values are checked too.
 std::string checkpoint_crc32(const std::vector<std::pair<std::string, Tensor>>& tensors, const Metadata& metadata);
 
-void save_model(const std::string& path, const GPT& model, const CharTokenizer& tok, const Metadata& extra = {});
+// Writes the weights to path; a BPE tokenizer's files go beside it first (save_tokenizer), so a model
+// file never stands without its tokenizer.
+void save_model(const std::string& path, const GPT& model, const Tokenizer& tok, const Metadata& extra = {});
 
 struct LoadedModel {
     std::unique_ptr<GPT> model;
-    CharTokenizer tok;
+    std::shared_ptr<const Tokenizer> tok;
     Metadata metadata;
 };
-// Rebuilds the model from the file's config and loads its weights. Throws std::runtime_error naming the
-// file on anything wrong: not a gradschool GPT checkpoint, another version, a checksum that does not
-// match, a bad config or vocabulary, tensors missing or of the wrong shape, a weight that is NaN or inf.
+// Rebuilds the model from the file's config and loads its weights and tokenizer. Throws
+// std::runtime_error naming the file on anything wrong: not a gradschool GPT checkpoint, another
+// version, a checksum that does not match, a bad config, vocabulary or tokenizer file (one that
+// disagrees with vocab_size or with the fingerprint the checkpoint records), tensors missing or of the
+// wrong shape, a weight that is NaN or inf.
 LoadedModel load_model(const std::string& path);
 
 // What a training run was started with. The state records it so that --resume can refuse to continue
@@ -68,13 +73,14 @@ struct TrainState {
 
 // Throws std::invalid_argument (writing nothing) unless st.iter equals opt.step_count(): every
 // iteration takes one optimizer step, and loading checks that the two agree.
-void save_train_state(const std::string& path, const GPT& model, const CharTokenizer& tok, const nn::Optimizer& opt,
+void save_train_state(const std::string& path, const GPT& model, const Tokenizer& tok, const nn::Optimizer& opt,
                       const TrainState& st, const Metadata& extra = {});
 
-// Loads weights and optimizer moments in place. The file's model config and vocabulary must equal the
-// given model's and tokenizer's (a resumed run must be the same run). Returns the saved state and
+// Loads weights and optimizer moments in place. The file's tokenizer (its kind and vocabulary, or its
+// BPE fingerprint) and model config must equal the given tokenizer's and model's (a resumed run must be
+// the same run). Returns the saved state and
 // fills `metadata` with the file's metadata. On any error nothing is loaded.
-TrainState load_train_state(const std::string& path, GPT& model, const CharTokenizer& tok, nn::Optimizer& opt,
+TrainState load_train_state(const std::string& path, GPT& model, const Tokenizer& tok, nn::Optimizer& opt,
                             Metadata* metadata = nullptr);
 
 // The model config as metadata strings, and back (strictly: throws naming the file and the key).

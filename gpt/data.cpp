@@ -82,7 +82,7 @@ Dataset::Dataset(const std::vector<int32_t>& tokens) {
     val.assign(tokens.begin() + std::ptrdiff_t(n_train), tokens.end());
 }
 
-Dataset::Dataset(const std::string& text, const CharTokenizer& tok, const std::string& what)
+Dataset::Dataset(const std::string& text, const Tokenizer& tok, const std::string& what)
     : Dataset(tok.encode(text, what)) {}
 
 namespace {

@@ -7,7 +7,7 @@
 //
 // Resuming: get_batch draws nothing but the Rng it is handed, so the data position IS that Rng's
 // state. Save rng.state() in the checkpoint and set_state() it on resume to continue the exact batch
-// sequence. Leaves out: shuffling epochs, streaming files larger than memory, other tokenizers.
+// sequence. Leaves out: shuffling epochs, streaming files larger than memory.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -43,7 +43,7 @@ struct Dataset {
     // Throws std::invalid_argument if there are no tokens.
     explicit Dataset(const std::vector<int32_t>& tokens);
     // Encodes the text (what names it in errors) and splits it.
-    Dataset(const std::string& text, const CharTokenizer& tok, const std::string& what = "text");
+    Dataset(const std::string& text, const Tokenizer& tok, const std::string& what = "text");
 
     const std::vector<int32_t>& tokens(Split s) const { return s == Split::train ? train : val; }
 

@@ -286,7 +286,7 @@ HfModel load_hf(const std::string& dir) {
 HfModel load_model_dir(const std::string& dir) {
     if (is_hf_dir(dir)) return load_hf(dir);
     LoadedModel m = load_model(dir + "/model.safetensors");
-    return HfModel{std::move(m.model), std::make_shared<CharTokenizer>(m.tok)};
+    return HfModel{std::move(m.model), m.tok};
 }
 
 // ---- writing ----

@@ -261,7 +261,7 @@ int cmd_sample(int argc, char** argv) {
     m.model->eval();
     Rng rng(seed);
     write_stdout(prompt, cmd);
-    // a BPE token can end inside a character: the stream holds such bytes back until it is whole
+    // a BPE token can end inside a character: the decoder holds such bytes until the rest arrives
     StreamDecoder stream(*m.tok);
     generate(*m.model, ids, tokens, so, rng, !no_cache, [&](int32_t id) { write_stdout(stream.push(id), cmd); });
     write_stdout(stream.finish() + "\n", cmd);

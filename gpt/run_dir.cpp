@@ -85,7 +85,8 @@ void remove_stale_temp_files(const std::string& dir) {
     if (!d) return;
     for (struct dirent* e; (e = ::readdir(d)) != nullptr;) {
         std::string name = e->d_name;
-        for (const char* ours : {"model.safetensors.tmp.", "state.safetensors.tmp.", "log.csv.tmp.", "loss.svg.tmp."}) {
+        for (const char* ours : {"model.safetensors.tmp.", "state.safetensors.tmp.", "log.csv.tmp.", "loss.svg.tmp.",
+                                 "encoder.json.tmp.", "vocab.bpe.tmp."}) {
             size_t n = std::strlen(ours);
             if (name.compare(0, n, ours) != 0) continue;
             // "<pid>.<counter>": leave it if the pid is unreadable, ours, or a live process's

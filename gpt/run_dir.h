@@ -39,7 +39,8 @@ std::vector<std::string> run_files(const std::string& dir);
 void check_writable(const std::string& dir);
 
 // Removes "<file>.tmp.<pid>.<n>", the temp files of atomic writes (nn/io/atomic_file.h) that a killed
-// run left, for our four files only, and only when process <pid> is gone: a live process's are left.
+// run left, for a run's own files only (model, state, log.csv, loss.svg, a BPE tokenizer's two), and
+// only when process <pid> is gone: a live process's are left.
 void remove_stale_temp_files(const std::string& dir);
 
 }  // namespace gs::gpt

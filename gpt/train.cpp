@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "autograd/elementwise.h"
+#include "gpt/bpe_files.h"
 #include "gpt/checkpoint.h"
 #include "gpt/data.h"
 #include "gpt/memory.h"
@@ -72,16 +73,18 @@ double seconds_since(Clock::time_point t0) { return std::chrono::duration<double
 
 // The data file, tokenized and split, and its fingerprint for the state.
 struct Corpus {
-    CharTokenizer tok;
+    std::shared_ptr<const Tokenizer> tok;   // --tokenizer's, or the data's characters
     Dataset ds;
     int64_t bytes;
     uint32_t crc32;
 };
 
 Corpus read_corpus(const TrainOptions& opt) {
+    std::shared_ptr<const Tokenizer> tok;
+    if (!opt.tokenizer.empty()) tok = std::make_shared<const BpeTokenizer>(load_bpe(opt.tokenizer));
     std::string text = read_text_file(opt.data);
-    CharTokenizer tok = CharTokenizer::from_text(text, opt.data);
-    Dataset ds(text, tok, opt.data);
+    if (!tok) tok = std::make_shared<const CharTokenizer>(CharTokenizer::from_text(text, opt.data));
+    Dataset ds(text, *tok, opt.data);
     const int64_t T = opt.model.block_size;
     for (Split s : {Split::train, Split::val})
         check(int64_t(ds.tokens(s).size()) >= T + 1, "gpt train", "the ", split_name(s), " split of ", opt.data, " has ",
@@ -189,19 +192,31 @@ void check_same_run(const Run& run, const RunSettings& was) {
     note("--grad-clip", was.grad_clip, now.grad_clip);
 }
 
-// Loads the state and checks everything else the run left before any of it is overwritten: the best
-// model (its checksum, and that it is this run's model) and the log (present and as far as the state).
+// A resume must keep the tokenizer: the run's own (its metadata, or its copy of the BPE files in --out)
+// against the one this command was given.
+void check_same_tokenizer(const Run& run, const Tokenizer& was) {
+    const Tokenizer& now = *run.corpus.tok;
+    if (same_tokenizer(was, now)) return;
+    const std::string how = was.kind() == "bpe" ? "with --tokenizer " + run.opt.out + " (the run's copy of it)"
+                                                : std::string("without --tokenizer");
+    throw std::runtime_error("gpt train: --resume: the run in " + run.opt.out + " was trained with " +
+                             describe_tokenizer(was) + ", not " + describe_tokenizer(now) + "; resume " + how +
+                             ", or start a new run");
+}
+
+// Checks everything the run left before any of it is overwritten: the best model (its checksum, its
+// tokenizer, and that it is this run's model), the state, and the log (present and as far as the state).
 void resume(Run& run) {
+    LoadedModel best = load_model(run.model_path);
+    check_same_tokenizer(run, *best.tok);
     RunSettings now = run.st.run;
-    run.st = load_train_state(run.state_path, run.model, run.corpus.tok, run.optim);
+    run.st = load_train_state(run.state_path, run.model, *run.corpus.tok, run.optim);
     RunSettings was = run.st.run;
     run.st.run = now;
     check_same_run(run, was);
     run.data_rng.set_state(run.st.data_rng);
     run.model.dropout_rng.set_state(run.st.dropout_rng);
-    LoadedModel best = load_model(run.model_path);
-    if (config_metadata(best.model->config) != config_metadata(run.model.config) ||
-        best.tok.to_string() != run.corpus.tok.to_string())
+    if (config_metadata(best.model->config) != config_metadata(run.model.config))
         throw std::runtime_error("gpt train: --resume: " + run.model_path + " holds another model than " + run.state_path);
     const std::string log_path = run.opt.out + "/log.csv";
     if (::access(log_path.c_str(), F_OK) != 0)
@@ -226,7 +241,7 @@ void save_state(Run& run, int64_t iter) {
     run.st.iter = iter;
     run.st.data_rng = run.data_rng.state();
     run.st.dropout_rng = run.model.dropout_rng.state();
-    save_train_state(run.state_path, run.model, run.corpus.tok, run.optim, run.st);
+    save_train_state(run.state_path, run.model, *run.corpus.tok, run.optim, run.st);
 }
 
 [[noreturn]] void not_finite(const Run& run, const std::string& what, int64_t iter, const std::string& saving) {
@@ -261,7 +276,7 @@ EvalRow evaluate_and_checkpoint(Run& run, int64_t iter, bool tty) {
     bool best = vl < run.st.best_val;
     if (best) {
         run.st.best_val = vl;
-        save_model(run.model_path, run.model, run.corpus.tok, {{"iter", std::to_string(iter)}});
+        save_model(run.model_path, run.model, *run.corpus.tok, {{"iter", std::to_string(iter)}});
     }
     // the log first: a log ahead of the state is trimmed on resume, a state ahead of the log would lose
     // the rows in between
@@ -340,7 +355,7 @@ struct Progress {
 std::unique_ptr<Run> set_up(const TrainOptions& options) {
     TrainOptions opt = options.validated();
     Corpus corpus = read_corpus(opt);
-    opt.model.vocab_size = corpus.tok.vocab_size();
+    opt.model.vocab_size = corpus.tok->vocab_size();
     MemoryEstimate need = training_memory(opt.model, opt.batch_size, opt.eval_iters, corpus.bytes);
     check_fits_in_memory(need, "gpt train", "this run", "use a smaller model (--n-layer, --n-embd), --batch-size or --block-size");
     auto run = std::make_unique<Run>(opt, std::move(corpus));
@@ -348,10 +363,14 @@ std::unique_ptr<Run> set_up(const TrainOptions& options) {
     if (opt.overwrite)   // the earlier run's files go only now, with every check passed
         for (const char* f : {"state.safetensors", "log.csv", "model.safetensors", "loss.svg"}) ::unlink((opt.out + "/" + f).c_str());
     remove_stale_temp_files(opt.out);
+    // the run's own copy of a BPE tokenizer, for sample, eval and --resume (which has checked the copy)
+    if (!opt.resume) save_tokenizer(*run->corpus.tok, opt.out);
     if (run->say()) {
+        if (!opt.tokenizer.empty())
+            std::printf("tokenizer: %s from %s\n", describe_tokenizer(*run->corpus.tok).c_str(), opt.tokenizer.c_str());
         if (opt.resume) std::printf("resuming %s at iteration %lld\n", run->state_path.c_str(), (long long)run->st.iter);
         std::printf("gpt train: %lld parameters, vocab %d, %zu train / %zu val tokens, %lld tokens per step, %s of memory\n",
-                    (long long)run->model.num_parameters(), run->corpus.tok.vocab_size(), run->corpus.ds.train.size(),
+                    (long long)run->model.num_parameters(), run->corpus.tok->vocab_size(), run->corpus.ds.train.size(),
                     run->corpus.ds.val.size(), (long long)(opt.batch_size * opt.model.block_size * opt.grad_accum),
                     need.str().c_str());
     }

@@ -1,7 +1,8 @@
 // The training loop of `gpt train`: nanoGPT's loop, step for step, in its phases.
-//   setup:  check every option, read the data, check the run fits in memory, take --out (create it, lock
-//           it, refuse an earlier run unless --resume or --overwrite, check it is writable), build the
-//           model and AdamW; with --resume load and check the state, the best model and the log
+//   setup:  check every option, read the tokenizer and the data, check the run fits in memory, take --out
+//           (create it, lock it, refuse an earlier run unless --resume or --overwrite, check it is
+//           writable), build the model and AdamW; with --resume load and check the best model, its
+//           tokenizer, the state and the log; copy a BPE tokenizer into --out
 //   for iter in [start, max_iters]:
 //     evaluate + checkpoint, every eval_interval and at the end: mean loss over fixed train and val
 //           batches; save model.safetensors if val improved, log.csv, and state.safetensors (everything
@@ -25,6 +26,8 @@ namespace gs::gpt {
 struct TrainOptions {
     std::string data;              // UTF-8 text file
     std::string out = "out";       // output directory
+    std::string tokenizer;         // a directory holding a BPE tokenizer's encoder.json and vocab.bpe (from
+                                   // `gpt tokenizer train`); empty: one token per character of the data
     GPTConfig model;               // vocab_size is set from the data
     int64_t batch_size = 12;
     int64_t grad_accum = 1;        // micro-batches per step; each step sees batch_size * grad_accum sequences

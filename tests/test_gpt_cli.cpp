@@ -289,7 +289,7 @@ TEST_F(GptCli, NonFiniteWeightsAreRefused) {
     gs::gpt::LoadedModel m = gs::gpt::load_model(base_run() + "/base/model.safetensors");
     m.model->named_parameters()[2].second.data()[1] = std::numeric_limits<gs::real>::infinity();
     ASSERT_EQ(::mkdir((dir + "/inf").c_str(), 0755), 0);
-    gs::gpt::save_model(dir + "/inf/model.safetensors", *m.model, m.tok);
+    gs::gpt::save_model(dir + "/inf/model.safetensors", *m.model, *m.tok);
     const std::string name = m.model->named_parameters()[2].first;
     expect_error("eval --ckpt " + dir + "/inf --data " + base_run() + "/small.txt", "tensor " + name + " holds inf", 20);
     expect_error("sample --ckpt " + dir + "/inf", "tensor " + name + " holds inf", 20);

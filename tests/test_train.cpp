@@ -272,11 +272,11 @@ TEST(Train, StopWithDivergedWeightsSavesNothing) {
         nn::ParamGroup decay{{}, o.weight_decay}, no_decay{{}, 0};
         for (auto& [name, p] : m.named_parameters()) (p.dim() >= 2 ? decay : no_decay).params.push_back(p);
         nn::AdamW opt({decay, no_decay}, o.lr, o.beta1, o.beta2);
-        CharTokenizer tok = load_model(o.out + "/model.safetensors").tok;
-        TrainState st = load_train_state(state, m, tok, opt);
+        std::shared_ptr<const Tokenizer> tok = load_model(o.out + "/model.safetensors").tok;
+        TrainState st = load_train_state(state, m, *tok, opt);
         for (Tensor& p : m.parameters())
             for (int64_t i = 0; i < p.numel(); i++) p.data()[i] *= real(1e30);
-        save_train_state(state, m, tok, opt, st);
+        save_train_state(state, m, *tok, opt, st);
     }
     std::string before = read_file(state);
     std::atomic<bool> stop{true};

@@ -154,7 +154,7 @@ int main(int argc, char** argv) try {
     save_model(file, model, tok, {{"iter", std::to_string(iters)}});
     LoadedModel back = load_model(file);
     std::printf("wrote %s: %lld parameters, iter %s, vocabulary of %d\n", file.c_str(),
-                (long long)back.model->num_parameters(), back.metadata["iter"].c_str(), back.tok.vocab_size());
+                (long long)back.model->num_parameters(), back.metadata["iter"].c_str(), back.tok->vocab_size());
     model.eval(), back.model->eval();
     NoGradGuard no_grad;
     Tensor a = model.forward(eval_val[0].x).logits, z = back.model->forward(eval_val[0].x).logits;   // (B, T, V)
@@ -163,7 +163,7 @@ int main(int argc, char** argv) try {
     const GPTConfig& c2 = back.model->config;
     bool same_cfg = c2.n_layer == L && c2.n_head == cfg.n_head && c2.n_embd == C && c2.block_size == T &&
                     c2.vocab_size == V && c2.bias == cfg.bias;
-    claim(diff == 0 && same_cfg && back.tok.chars() == tok.chars(), "the reloaded model has the same config and "
+    claim(diff == 0 && same_cfg && same_tokenizer(*back.tok, tok), "the reloaded model has the same config and "
           "vocabulary and gives identical logits on a val batch (%lld values, max |diff| = %g)", (long long)a.numel(),
           diff);
     SampleOptions so;

@@ -140,17 +140,17 @@ int main(int argc, char** argv) {
                     (long long)model.num_parameters());
 
         banner("3. The same model, sampled three ways (120 characters after a newline)");
-        const std::vector<int32_t> prompt = lm.tok.encode("\n");
+        const std::vector<int32_t> prompt = lm.tok->encode("\n");
         for (const Row& r : {rows[3], rows[0], rows[6]}) {   // greedy, plain, and all three rules together
             SampleOptions o;
             o.temperature = r.temperature, o.top_k = r.top_k, o.top_p = r.top_p;
             Rng rng(42);
-            std::printf("--- %s ---\n%s\n", r.label, lm.tok.decode(generate(model, prompt, 120, o, rng, true)).c_str());
+            std::printf("--- %s ---\n%s\n", r.label, lm.tok->decode(generate(model, prompt, 120, o, rng, true)).c_str());
         }
 
         banner("4. The KV cache: the same tokens, faster");
         // Logits for one context, from a cache filled one token at a time and from a full forward.
-        std::vector<int32_t> ctx = lm.tok.encode("ROMEO:\nWhat light through yonder window breaks?");
+        std::vector<int32_t> ctx = lm.tok->encode("ROMEO:\nWhat light through yonder window breaks?");
         ctx.resize(size_t(std::min<int64_t>(int64_t(ctx.size()), T)));
         KVCache cache(c);
         std::vector<real> cached;
@@ -182,7 +182,7 @@ int main(int argc, char** argv) {
             std::printf("  %-52s %12.0f tok/s %12.0f tok/s\n", how[use], rate[use][0], rate[use][1]);
         std::printf("speed-up while the cache fills: %.1fx; once the window slides the cache is rebuilt for every "
                     "token: %.1fx\n", rate[1][0] / rate[0][0], rate[1][1] / rate[0][1]);
-        std::printf("the text:\n%s\n", lm.tok.decode(text[1]).c_str());
+        std::printf("the text:\n%s\n", lm.tok->decode(text[1]).c_str());
         claim(text[0] == text[1], "with and without the KV cache, the %lld generated tokens are identical",
               (long long)n);
         claim(rate[1][0] > rate[0][0], "the KV cache is faster while it fills: %.0f vs %.0f tokens/s over the first "
