@@ -289,6 +289,12 @@ HfModel load_model_dir(const std::string& dir) {
     return HfModel{std::move(m.model), m.tok};
 }
 
+GPTConfig model_dir_config(const std::string& dir) {
+    if (is_hf_dir(dir)) return read_hf_config(dir);
+    const std::string path = dir + "/model.safetensors";
+    return config_from_metadata(io::read_safetensors_index(path).metadata, path);
+}
+
 // ---- writing ----
 
 namespace {

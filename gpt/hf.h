@@ -54,6 +54,9 @@ HfModel load_hf(const std::string& dir);
 // --init-from`: a Hugging Face one (is_hf_dir), else a gradschool run's model.safetensors (load_model).
 HfModel load_model_dir(const std::string& dir);
 
+// Only the config of such a directory: config.json, or the metadata of a run's model.safetensors.
+GPTConfig model_dir_config(const std::string& dir);
+
 // Writes config.json, model.safetensors (GPT-2's names and layout, F32, biases written as zeros for a
 // model without them, which computes the same function) and the tokenizer: encoder.json + vocab.bpe
 // for a BPE tokenizer, chars.json for a character one. Each file is written atomically. Creates dir if

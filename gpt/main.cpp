@@ -1,5 +1,5 @@
 // The `gpt` program: train a character-level GPT, sample from it, evaluate it.
-//   gpt train  --data FILE [--out DIR] [model and optimiser flags]
+//   gpt train  --data FILE [--out DIR] [--init-from DIR] [model and optimiser flags]
 //   gpt sample --ckpt DIR [--prompt TEXT] [--tokens N] [--temperature T] [--top-k K] [--top-p P]
 //   gpt eval   --ckpt DIR --data FILE [--split all|train|val]
 //   gpt export --format hf --ckpt DIR --out DIR2
@@ -180,6 +180,27 @@ void catch_stop_signals() {
     ::signal(SIGPIPE, SIG_IGN);
 }
 
+// --init-from: the model's shape is the directory's; a model flag that says otherwise is refused, not
+// silently overridden. --dropout stays the run's choice.
+void take_model_config(const Command& cmd, TrainOptions& o) {
+    GPTConfig from = model_dir_config(o.init_from);
+    auto refuse = [&](const char* flag, const std::string& given, const std::string& has) {
+        usage_error(cmd, std::string(flag) + " " + given + " conflicts with --init-from " + o.init_from + ", whose model has " +
+                             has + ": the model's shape comes from --init-from; drop the flag");
+    };
+    auto same = [&](const char* flag, int64_t given, int64_t has, const char* key) {
+        if (cmd.given.count(flag) && given != has) refuse(flag, std::to_string(given), std::string(key) + " " + std::to_string(has));
+    };
+    same("--n-layer", o.model.n_layer, from.n_layer, "n_layer");
+    same("--n-head", o.model.n_head, from.n_head, "n_head");
+    same("--n-embd", o.model.n_embd, from.n_embd, "n_embd");
+    same("--block-size", o.model.block_size, from.block_size, "block_size");
+    if ((cmd.given.count("--bias") || cmd.given.count("--no-bias")) && o.model.bias != from.bias)
+        refuse(o.model.bias ? "--bias" : "--no-bias", "", from.bias ? "biases" : "no biases");
+    from.dropout = o.model.dropout;
+    o.model = from;
+}
+
 int cmd_train(int argc, char** argv) {
     TrainOptions o;
     bool bias = o.model.bias, no_bias = false;
@@ -211,12 +232,14 @@ int cmd_train(int argc, char** argv) {
         {"--eval-iters", "batches per split at each evaluation", &o.eval_iters},
         {"--seed", "random seed", &o.seed},
         {"--threads", kThreadsHelp, &threads, kThreadsDefault},
+        {"--init-from", "start from this model directory (a run's, or Hugging Face GPT-2's): its weights, config and tokenizer", &o.init_from},
         {"--resume", "continue the run saved in --out", &o.resume},
         {"--overwrite", "replace the run saved in --out (otherwise an earlier run there is refused)", &o.overwrite},
     }};
     if (!parse_flags(cmd, argc, argv)) return 0;
     if (bias && no_bias) usage_error(cmd, "--bias and --no-bias contradict each other");
     o.model.bias = bias && !no_bias;
+    if (!o.init_from.empty()) take_model_config(cmd, o);
     set_threads(cmd, threads);
     catch_stop_signals();
     TrainResult r = train(o, &g_stop);
