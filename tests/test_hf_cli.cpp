@@ -151,3 +151,50 @@ TEST_F(HfCli, LoadInPytorchAgreesWithGptEval) {
                   std::regex_replace(torch.out, std::regex(".* over ([0-9]+) predictions.*\n?"), "$1"));
     }
 }
+
+TEST_F(HfCli, InitFromGpt2StartsFromItsWeights) {
+    std::string text;
+    for (int i = 0; i < 40; i++) text += slurp(dir + "/text.txt");
+    std::ofstream(dir + "/big.txt") << text;
+    const std::string base = "train --data " + dir + "/big.txt --init-from " + kFixture +
+                             " --batch-size 2 --eval-iters 1 --threads 1 --warmup-iters 0 --lr 1e-3 --min-lr 1e-4";
+    // no steps: the saved model is the one it started from, so eval prints the same line
+    Result t0 = gpt(base + " --out " + dir + "/zero --max-iters 0");
+    ASSERT_EQ(t0.status, 0) << t0.err;
+    EXPECT_NE(t0.out.find("starting from the weights and tokenizer of " + kFixture), std::string::npos) << t0.out;
+    EXPECT_EQ(gpt("eval --ckpt " + dir + "/zero --data " + dir + "/text.txt").out,
+              gpt("eval --ckpt " + kFixture + " --data " + dir + "/text.txt").out);
+    EXPECT_TRUE(fs::exists(dir + "/zero/encoder.json") && fs::exists(dir + "/zero/vocab.bpe"));   // GPT-2's tokenizer kept
+
+    // twenty steps: iteration 0 onwards with the schedule given here, and the loss goes down
+    Result t = gpt(base + " --out " + dir + "/ft --max-iters 20 --eval-interval 20 --lr-decay-iters 20");
+    ASSERT_EQ(t.status, 0) << t.err;
+    std::istringstream log(slurp(dir + "/ft/log.csv"));
+    std::string header, first;
+    std::getline(log, header);
+    std::getline(log, first);
+    EXPECT_EQ(first.rfind("0,", 0), 0u) << first;
+    double lr0 = std::stod(first.substr(first.find(',', 2) + 1));
+    EXPECT_NEAR(lr0, 1e-3, 1e-9) << first;   // no warmup: the peak --lr at iteration 0
+    double before = loss_in(gpt("eval --ckpt " + kFixture + " --data " + dir + "/big.txt").out);
+    double after = loss_in(gpt("eval --ckpt " + dir + "/ft --data " + dir + "/big.txt").out);
+    EXPECT_LT(after, before - 0.3) << "fine-tuning did not lower the loss";
+    // a second start into the same --out is refused like any run's
+    expect_error(base + " --out " + dir + "/ft --max-iters 25", "already holds a run");
+}
+
+TEST_F(HfCli, InitFromOurOwnRunAndConflictingFlags) {
+    std::string run = train_char_model();
+    Result t = gpt("train --data " + dir + "/chars.txt --init-from " + run + " --out " + dir + "/ft --max-iters 5"
+                   " --eval-interval 5 --eval-iters 1 --batch-size 2 --threads 1 --warmup-iters 0 --lr-decay-iters 5");
+    ASSERT_EQ(t.status, 0) << t.err;
+    EXPECT_NE(t.out.find("done: 5 iterations"), std::string::npos) << t.out;
+    const std::string base = "train --data " + dir + "/chars.txt --init-from " + run + " --out " + dir + "/x";
+    expect_error(base + " --n-layer 3", "--n-layer 3 conflicts with --init-from " + run + ", whose model has n_layer 1");
+    expect_error(base + " --block-size 32", "--block-size 32 conflicts with --init-from");
+    expect_error(base + " --no-bias", "--no-bias  conflicts with --init-from");
+    expect_error(base + " --resume", "--init-from starts a new run from a model, --resume continues a run");
+    std::ofstream(dir + "/other.txt") << std::string(2000, 'Z');   // a character its vocabulary lacks
+    expect_error("train --data " + dir + "/other.txt --init-from " + run + " --out " + dir + "/y", "'Z'");
+    expect_error("train --data " + dir + "/chars.txt --init-from " + dir + "/nowhere --out " + dir + "/z", dir + "/nowhere");
+}
