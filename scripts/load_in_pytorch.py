@@ -251,7 +251,7 @@ def write_nanogpt(model, tok, ids, out):
     if ids is not None:
         import numpy as np
         assert cfg["vocab_size"] <= 65536, "uint16 .bin files hold ids below 65536"
-        n = int(len(ids) * 0.9)
+        n = len(ids) * 9 // 10   # as gpt/data.cpp splits: integer arithmetic
         np.array(ids[:n], dtype=np.uint16).tofile(os.path.join(out, "train.bin"))
         np.array(ids[n:], dtype=np.uint16).tofile(os.path.join(out, "val.bin"))
         if isinstance(tok, Chars):
