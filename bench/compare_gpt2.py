@@ -105,55 +105,62 @@ def torch_generate(torch, model, prompt):
     return out
 
 
-def torch_worker(rounds):
-    """One process: a warm-up, then `rounds` timed generations; prints their tok/s as JSON."""
+def torch_worker(rounds, threads):
+    """One process: a warm-up, then `rounds` timed generations; prints [wall tok/s, CPU tok/s] of each as JSON."""
     import torch
-    torch.set_num_threads(2)
+    torch.set_num_threads(threads)
     model = build_model(torch)
     g = torch.Generator().manual_seed(7)
     prompt = torch.randint(0, CFG["vocab_size"], (PROMPT,), generator=g).tolist()
     torch_generate(torch, model, prompt[:16])
     rates = []
     for _ in range(rounds):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         torch_generate(torch, model, prompt)
-        rates.append(NEW / (time.perf_counter() - t))
+        rates.append([NEW / (time.perf_counter() - t), NEW / (time.process_time() - c)])
     print(json.dumps(rates))
 
 
-def run_torch(variant, rounds):
+def run_torch(variant, rounds, threads):
     blas, policy = variant
-    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(blas), OMP_NUM_THREADS="2")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(min(blas, threads)), OMP_NUM_THREADS=str(threads))
     if policy == "passive":
         env["OMP_WAIT_POLICY"] = "passive"
     else:
         env.pop("OMP_WAIT_POLICY", None)
-    out = subprocess.run([sys.executable, __file__, "--worker", str(rounds)], env=env, capture_output=True, text=True,
+    out = subprocess.run([sys.executable, __file__, "--worker", str(rounds), str(threads)], env=env, capture_output=True, text=True,
                          check=True).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
-def run_ours(bench):
-    out = subprocess.run([bench, "--benchmark_filter=BM_generate_gpt2", "--benchmark_format=json"],
-                         env=dict(os.environ, OMP_NUM_THREADS="2"), capture_output=True, text=True, check=True).stdout
-    return json.loads(out)["benchmarks"][0]["tokens/s"]
+def run_ours(bench, threads):
+    """[wall tok/s, CPU tok/s]; the CPU figure is the main thread's, the whole work only on one thread."""
+    out = subprocess.run([bench, f"--benchmark_filter=BM_generate_gpt2/threads:{threads}/", "--benchmark_format=json"],
+                         capture_output=True, text=True, check=True).stdout
+    b = json.loads(out)["benchmarks"][0]
+    return [b["tokens/s"], NEW / (b["cpu_time"] / 1000)]
 
 
 def speed(args):
     variants = [(int(v.split("/")[0]), v.split("/")[1]) for v in args.variants.split(",")]
     ours, theirs = [], {v: [] for v in variants}
     for r in range(args.rounds):
-        ours.append(run_ours(args.bench_sample))
+        ours.append(run_ours(args.bench_sample, args.threads))
         for v in variants:
-            theirs[v] += run_torch(v, 1)
-        print(f"round {r + 1}: gradschool {ours[-1]:.2f} tok/s; PyTorch " +
-              ", ".join(f"blas{b}/{p} {theirs[(b, p)][-1]:.2f}" for b, p in variants), flush=True)
-    best = max(variants, key=lambda v: statistics.median(theirs[v]))
-    g, t = statistics.median(ours), statistics.median(theirs[best])
+            theirs[v] += run_torch(v, 1, args.threads)
+        print(f"round {r + 1} (load {os.getloadavg()[0]:.1f}): gradschool {ours[-1][0]:.2f} tok/s ({ours[-1][1]:.2f} per CPU-s); "
+              "PyTorch " + ", ".join(f"blas{b}/{p} {theirs[(b, p)][-1][0]:.2f} ({theirs[(b, p)][-1][1]:.2f})" for b, p in variants),
+              flush=True)
+    med = lambda xs, i: statistics.median(x[i] for x in xs)
+    best = max(variants, key=lambda v: med(theirs[v], 0))
+    g, t = med(ours, 0), med(theirs[best], 0)
     print(f"load average {os.getloadavg()[0]:.2f} at the end")
-    print(f"GPT-2 124M, {PROMPT}-token prompt + {NEW} new tokens, KV cache, 2 threads, medians of {args.rounds} rounds:")
-    print(f"  gradschool {g:.2f} tok/s   PyTorch best (OpenBLAS {best[0]} thread(s), OMP_WAIT_POLICY {best[1]}) "
+    print(f"GPT-2 124M, {PROMPT}-token prompt + {NEW} new tokens, KV cache, {args.threads} thread(s), medians of {args.rounds} rounds:")
+    print(f"  wall: gradschool {g:.2f} tok/s   PyTorch best (OpenBLAS {best[0]} thread(s), OMP_WAIT_POLICY {best[1]}) "
           f"{t:.2f} tok/s   ratio {g / t:.2f}x")
+    if args.threads == 1:
+        gc, tc = med(ours, 1), max(med(theirs[v], 1) for v in variants)
+        print(f"  CPU:  gradschool {gc:.2f} tok per CPU-s   PyTorch best {tc:.2f}   ratio {gc / tc:.2f}x")
 
 
 # ---- memory ----
@@ -199,7 +206,7 @@ def memory(args):
     for k in range(args.rounds):
         prompt = " ".join(words[k * 150:k * 150 + 190])   # about 256 GPT-2 tokens of English
         r = subprocess.run(["/usr/bin/time", "-v", args.gpt, "sample", "--ckpt", args.memory, "--prompt", prompt,
-                            "--tokens", str(NEW), "--threads", "2", "--seed", str(k)], capture_output=True, text=True)
+                            "--tokens", str(NEW), "--threads", str(args.threads), "--seed", str(k)], capture_output=True, text=True)
         if r.returncode != 0:
             sys.exit(r.stderr)
         kb = int(next(l for l in r.stderr.splitlines() if "Maximum resident set size" in l).split()[-1])
@@ -211,8 +218,8 @@ def memory(args):
 
 
 def main():
-    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
-        return torch_worker(int(sys.argv[2]))
+    if len(sys.argv) in (3, 4) and sys.argv[1] == "--worker":   # ROUNDS [THREADS]
+        return torch_worker(int(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) == 4 else 2)
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--variants", default="2/default,2/passive,1/default,1/passive",
@@ -221,6 +228,7 @@ def main():
     ap.add_argument("--memory", help="write a random GPT-2 124M directory here and measure gpt sample's peak memory")
     ap.add_argument("--tokenizer", help="a directory holding GPT-2's encoder.json and vocab.bpe (for --memory)")
     ap.add_argument("--gpt", default=os.path.join(ROOT, "build/gpt"))
+    ap.add_argument("--threads", type=int, default=2, help="threads for both sides (1: compare CPU time too)")
     args = ap.parse_args()
     if args.memory:
         if not args.tokenizer:
