@@ -3,7 +3,8 @@
 //   - GPT-2's tokenizer (its own encoder.json and vocab.bpe, 50,000 merges): loading the two files,
 //     pre-tokenizing, encoding with the per-call cache of repeated pieces and without it, decoding
 //   - one long piece (random letters, no spaces) encoded the simple way and with the heap
-//   - train_bpe on the whole text up to 512 tokens: the naive loop the BPE chapter teaches
+//   - training a tokenizer on the whole text to 512 and 1024 tokens, the simple loop (train_bpe_simple)
+//     beside the incremental one (train_bpe), and train_bpe to 4096
 // GPT-2's files come from `make test-gpt2-tokenizer` (or GRADSCHOOL_GPT2_TOKENIZER=DIR); Tiny
 // Shakespeare from ../shared/data/ or data/ (scripts/get_data). Without them those benchmarks skip.
 //   bench_tokenizer --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
@@ -140,11 +141,14 @@ void BM_gpt2_long_piece(benchmark::State& state) {
     state.counters["MB/s"] = benchmark::Counter(double(piece.size()) / 1e6, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// arg: the vocabulary size to train to (256 + merges)
+// arg 0: the vocabulary size to train to (256 + merges); arg 1: 0 train_bpe_simple (every pair recounted
+// for each merge, the loop the BPE chapter tells), 1 train_bpe (counts kept and updated)
 void BM_train_bpe(benchmark::State& state) {
     if (!have_files(state, false)) return;
+    const bool simple = state.range(1) == 0;
     for (auto _ : state) {
-        BpeTokenizer tok = train_bpe(shakespeare(), int(state.range(0)));
+        BpeTokenizer tok = simple ? train_bpe_simple(shakespeare(), int(state.range(0)))
+                                  : train_bpe(shakespeare(), int(state.range(0)));
         benchmark::DoNotOptimize(tok.vocab_size());
     }
     state.counters["merges/s"] = benchmark::Counter(double(state.range(0) - 256), benchmark::Counter::kIsIterationInvariantRate);
@@ -158,6 +162,8 @@ BENCHMARK(BM_gpt2_encode)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_gpt2_encode_uncached)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_gpt2_decode)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_gpt2_long_piece)->ArgNames({"bytes", "heap"})->ArgsProduct({{1000, 10000}, {0, 1}})->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_train_bpe)->Arg(512)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_train_bpe)->ArgNames({"vocab", "incremental"})->ArgsProduct({{512, 1024}, {0, 1}})
+    ->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_train_bpe)->ArgNames({"vocab", "incremental"})->Args({4096, 1})->Unit(benchmark::kMillisecond)->Iterations(1);
 
 BENCHMARK_MAIN();

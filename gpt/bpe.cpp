@@ -1,6 +1,7 @@
 // Byte-pair encoding: the merge step, training, encoding and decoding. See bpe.h.
 #include "gpt/bpe.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <queue>
@@ -60,26 +61,98 @@ std::vector<int32_t> bpe_merge(const std::vector<int32_t>& ids, int32_t a, int32
 
 // ---- training ----
 
-BpeTokenizer train_bpe(const std::string& text, int vocab_size, const std::string& what) {
-    check(vocab_size >= 256, "train_bpe", "vocab_size ", vocab_size, " is less than the 256 byte tokens");
-    // 1. Cut the text into pieces and count each distinct piece once: " the" occurs thousands of times
-    //    in Shakespeare, and is merged once and weighted by its count.
+namespace {
+
+// A distinct piece of the text, as tokens, with how often it occurs.
+struct Word {
+    std::vector<int32_t> ids;   // the piece's tokens so far: its bytes at first
+    int64_t count;              // how often the piece occurs in the text
+};
+
+// Cut the text into pieces and count each distinct piece once: " the" occurs thousands of times in
+// Shakespeare, and is merged once and weighted by its count. Pieces of one byte have no pair to merge.
+// Sorted, so the order never depends on a hash table.
+std::vector<Word> distinct_words(const std::string& text, const std::string& what) {
     std::unordered_map<std::string_view, int64_t> piece_count;
     for (std::string_view piece : pretokenize(text, what)) piece_count[piece]++;
-    struct Word {
-        std::vector<int32_t> ids;   // the piece's tokens so far: its bytes at first
-        int64_t count;              // how often the piece occurs in the text
-    };
+    std::vector<std::pair<std::string_view, int64_t>> pieces(piece_count.begin(), piece_count.end());
+    std::sort(pieces.begin(), pieces.end());
     std::vector<Word> words;
-    for (const auto& [piece, count] : piece_count) {
-        if (piece.size() < 2) continue;   // a single byte has no pair to merge
+    for (const auto& [piece, count] : pieces) {
+        if (piece.size() < 2) continue;
         Word w{{}, count};
         for (unsigned char b : piece) w.ids.push_back(b);   // byte b is token b
         words.push_back(std::move(w));
     }
+    return words;
+}
 
+std::vector<std::string> byte_vocab() {
     std::vector<std::string> vocab;
     for (int b = 0; b < 256; b++) vocab.push_back(std::string(1, char(b)));
+    return vocab;
+}
+
+void check_found(int64_t best_count, const std::string& what, size_t n_merges, size_t V, int vocab_size) {
+    check(best_count > 0, "train_bpe", what, " has no pair of tokens left to merge after ", n_merges,
+          " merges: it can fill a vocabulary of at most ", V, ", not ", vocab_size);
+}
+
+// The pair counts, kept up to date as words change, and a max-heap to find the most frequent pair.
+// Every change of a count pushes a fresh (count, pair) entry; an entry whose count is no longer the
+// pair's is stale and skipped when it reaches the top, so the top valid entry is always the true best.
+struct PairCounts {
+    std::unordered_map<uint64_t, int64_t> count;                 // pair_key -> occurrences, weighted
+    std::unordered_map<uint64_t, std::vector<int32_t>> words;    // pair_key -> words that had it (may repeat)
+    struct Entry {
+        int64_t count;
+        uint64_t key;
+        // the heap's top is the largest count, and among equal counts the smallest pair, as in the simple loop
+        bool operator<(const Entry& o) const { return count < o.count || (count == o.count && key > o.key); }
+    };
+    std::priority_queue<Entry> heap;
+    std::vector<uint64_t> touched;   // keys whose count changed since the last push
+
+    void add(const Word& w, int32_t index, int64_t sign) {
+        for (size_t i = 0; i + 1 < w.ids.size(); i++) {
+            const uint64_t key = pair_key(w.ids[i], w.ids[i + 1]);
+            count[key] += sign * w.count;
+            touched.push_back(key);
+            if (sign > 0) words[key].push_back(index);
+        }
+    }
+    void push_touched() {
+        for (uint64_t key : touched) {
+            const int64_t c = count[key];
+            if (c > 0) heap.push({c, key});
+        }
+        touched.clear();
+    }
+    // The most frequent pair (count 0 if none is left).
+    Entry best() {
+        while (!heap.empty()) {
+            const Entry top = heap.top();
+            auto it = count.find(top.key);
+            if (it != count.end() && it->second == top.count) return top;
+            heap.pop();   // stale
+        }
+        return {0, 0};
+    }
+};
+
+bool has_pair(const std::vector<int32_t>& ids, int32_t a, int32_t b) {
+    for (size_t i = 0; i + 1 < ids.size(); i++)
+        if (ids[i] == a && ids[i + 1] == b) return true;
+    return false;
+}
+
+}  // namespace
+
+BpeTokenizer train_bpe_simple(const std::string& text, int vocab_size, const std::string& what) {
+    check(vocab_size >= 256, "train_bpe", "vocab_size ", vocab_size, " is less than the 256 byte tokens");
+    // 1. The distinct pieces of the text, each with its count.
+    std::vector<Word> words = distinct_words(text, what);
+    std::vector<std::string> vocab = byte_vocab();
     std::vector<BpeMerge> merges;
     while (int(vocab.size()) < vocab_size) {
         // 2. Count every adjacent pair of tokens, each word weighted by its count.
@@ -95,13 +168,45 @@ BpeTokenizer train_bpe(const std::string& text, int vocab_size, const std::strin
                 best_count = count;
             }
         }
-        check(best_count > 0, "train_bpe", what, " has no pair of tokens left to merge after ", merges.size(),
-              " merges: it can fill a vocabulary of at most ", vocab.size(), ", not ", vocab_size);
+        check_found(best_count, what, merges.size(), vocab.size(), vocab_size);
         // 4. The pair becomes a new token, everywhere.
         const BpeMerge m{int32_t(best >> 32), int32_t(best & 0xFFFFFFFF), int32_t(vocab.size())};
         for (Word& w : words) w.ids = bpe_merge(w.ids, m.left, m.right, m.result);
         merges.push_back(m);
         vocab.push_back(vocab[size_t(m.left)] + vocab[size_t(m.right)]);
+    }
+    return BpeTokenizer(std::move(vocab), std::move(merges));
+}
+
+BpeTokenizer train_bpe(const std::string& text, int vocab_size, const std::string& what,
+                       const std::function<void(const BpeMerge&, int64_t count)>& on_merge) {
+    check(vocab_size >= 256, "train_bpe", "vocab_size ", vocab_size, " is less than the 256 byte tokens");
+    std::vector<Word> words = distinct_words(text, what);
+    PairCounts pairs;
+    for (size_t i = 0; i < words.size(); i++) pairs.add(words[i], int32_t(i), +1);
+    pairs.push_touched();
+    std::vector<std::string> vocab = byte_vocab();
+    std::vector<BpeMerge> merges;
+    while (int(vocab.size()) < vocab_size) {
+        const PairCounts::Entry best = pairs.best();
+        check_found(best.count, what, merges.size(), vocab.size(), vocab_size);
+        const BpeMerge m{int32_t(best.key >> 32), int32_t(best.key & 0xFFFFFFFF), int32_t(vocab.size())};
+        // Only the words that hold the pair change: take their pairs out, merge, put the new pairs in. A
+        // word listed twice, or rewritten since it was listed, no longer holds the pair when it comes up
+        // again: a merge leaves no occurrence of its pair behind.
+        const std::vector<int32_t> holders = std::move(pairs.words[best.key]);
+        pairs.words.erase(best.key);
+        for (int32_t i : holders) {
+            Word& w = words[size_t(i)];
+            if (!has_pair(w.ids, m.left, m.right)) continue;
+            pairs.add(w, i, -1);
+            w.ids = bpe_merge(w.ids, m.left, m.right, m.result);
+            pairs.add(w, i, +1);
+        }
+        pairs.push_touched();
+        merges.push_back(m);
+        vocab.push_back(vocab[size_t(m.left)] + vocab[size_t(m.right)]);
+        if (on_merge) on_merge(m, best.count);
     }
     return BpeTokenizer(std::move(vocab), std::move(merges));
 }

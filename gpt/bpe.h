@@ -14,6 +14,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -78,7 +79,14 @@ private:
 // ids: byte b is id b; merge r makes id 256 + r. Each step merges the most frequent adjacent pair inside
 // the pre-tokenizer's pieces; ties go to the smallest pair (the smaller left id, then the smaller right
 // id), so the result depends only on the text. Throws std::invalid_argument if vocab_size < 256, if the
-// text is not UTF-8, or if it runs out of pairs before reaching vocab_size.
-BpeTokenizer train_bpe(const std::string& text, int vocab_size, const std::string& what = "text");
+// text is not UTF-8, or if it runs out of pairs before reaching vocab_size. Two ways to the same merges:
+//   train_bpe_simple  the loop as the BPE chapter tells it: count every pair of every piece, merge the
+//                     most frequent everywhere, repeat; each merge costs a pass over all the text's pieces
+//   train_bpe         keeps the pair counts from one merge to the next and updates only the pieces that
+//                     hold the merged pair, with a heap to find the most frequent; on_merge, if given,
+//                     hears of each merge and its pair's count as it is made (for a progress line)
+BpeTokenizer train_bpe_simple(const std::string& text, int vocab_size, const std::string& what = "text");
+BpeTokenizer train_bpe(const std::string& text, int vocab_size, const std::string& what = "text",
+                       const std::function<void(const BpeMerge&, int64_t count)>& on_merge = {});
 
 }  // namespace gs::gpt

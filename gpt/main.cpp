@@ -1,8 +1,9 @@
-// The `gpt` program: train a character-level GPT, sample from it, evaluate it.
-//   gpt train  --data FILE [--out DIR] [--init-from DIR] [model and optimiser flags]
+// The `gpt` program: train a GPT, sample from it, evaluate it, export it, train a BPE tokenizer for it.
+//   gpt train  --data FILE [--out DIR] [--tokenizer DIR | --init-from DIR] [model and optimiser flags]
 //   gpt sample --ckpt DIR [--prompt TEXT] [--tokens N] [--temperature T] [--top-k K] [--top-p P]
 //   gpt eval   --ckpt DIR --data FILE [--split all|train|val]
 //   gpt export --format hf --ckpt DIR --out DIR2
+//   gpt tokenizer train --data FILE --vocab-size N --out DIR [--overwrite]
 // --ckpt is a run's output directory or a Hugging Face GPT-2 directory (config.json, model.safetensors
 // and the tokenizer files; gpt/hf.h).
 // Every error is one line on stderr and exit status 1. SIGINT, SIGTERM and SIGHUP stop training after
@@ -11,8 +12,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -29,7 +32,10 @@
 #include "gpt/hf.h"
 #include "gpt/memory.h"
 #include "gpt/sample.h"
+#include "gpt/tokenizer_train.h"
 #include "gpt/train.h"
+#include "nn/io/json.h"
+#include "nn/io/utf8.h"
 
 using namespace gs;
 using namespace gs::gpt;
@@ -210,6 +216,8 @@ int cmd_train(int argc, char** argv) {
     Command cmd{"train", "--data FILE [--out DIR] [flags]   (defaults: nanoGPT's CPU Shakespeare run)", {
         {"--data", data_help.c_str(), &o.data},
         {"--out", "output directory", &o.out},
+        {"--tokenizer", "directory with a BPE tokenizer's encoder.json and vocab.bpe (gpt tokenizer train)", &o.tokenizer,
+         "none: one token per character of --data"},
         {"--n-layer", "transformer blocks", &o.model.n_layer},
         {"--n-head", "attention heads", &o.model.n_head},
         {"--n-embd", "embedding width, a multiple of n-head", &o.model.n_embd},
@@ -261,7 +269,7 @@ int cmd_sample(int argc, char** argv) {
     Command cmd{"sample", "--ckpt DIR [flags]", {
         {"--ckpt", "a run's directory, or a Hugging Face GPT-2 directory (required)", &ckpt},
         {"--prompt", "text to continue", &prompt, "a newline"},
-        {"--tokens", "tokens to generate", &tokens},
+        {"--tokens", "tokens to generate (characters, with the character tokenizer)", &tokens},
         {"--temperature", "divide logits by this; 0 = always the likeliest", &so.temperature},
         {"--top-k", "sample among the k likeliest only, 0 = off", &top_k},
         {"--top-p", "sample among the likeliest whose probability sums to p, in (0, 1]", &so.top_p},
@@ -359,13 +367,74 @@ int cmd_export(int argc, char** argv) {
     return 0;
 }
 
+// A token's bytes for a progress line: the text itself when it is whole UTF-8 (quoted, controls
+// escaped), else each byte as \xNN.
+std::string shown_token(const std::string& bytes) {
+    if (io::replace_invalid_utf8(bytes) == bytes) return io::json_quote(bytes);
+    std::string out = "\"";
+    for (unsigned char c : bytes) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "\\x%02X", unsigned(c));
+        out += hex;
+    }
+    return out + "\"";
+}
+
+int cmd_tokenizer_train(int argc, char** argv) {
+    TokenizerTrainOptions o;
+    const std::string data_help = "UTF-8 text file to learn from, a regular file of at most " +
+                                  std::to_string(kMaxTextBytes >> 20) + " MiB (required)";
+    Command cmd{"tokenizer train", "--data FILE --vocab-size N --out DIR [--overwrite]", {
+        {"--data", data_help.c_str(), &o.data},
+        {"--vocab-size", "tokens: the 256 bytes, then one per merge", &o.vocab_size},
+        {"--out", "directory for encoder.json and vocab.bpe (required)", &o.out},
+        {"--overwrite", "replace a tokenizer already in --out (otherwise it is refused)", &o.overwrite},
+    }};
+    if (!parse_flags(cmd, argc, argv)) return 0;
+    o.validated();
+    const int64_t n_merges = o.vocab_size - 256;
+    std::vector<std::string> vocab;
+    for (int b = 0; b < 256; b++) vocab.push_back(std::string(1, char(b)));
+    const auto t0 = std::chrono::steady_clock::now();
+    TokenizerTrainResult r = train_tokenizer(o, [&](const BpeMerge& m, int64_t count) {
+        vocab.push_back(vocab[size_t(m.left)] + vocab[size_t(m.right)]);
+        const int64_t done = int64_t(vocab.size()) - 256;
+        if (done * 10 / n_merges == (done - 1) * 10 / n_merges) return;   // one line per tenth of the merges
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        std::printf("merge %lld/%lld: token %d = %s + %s = %s, seen %lld times | %.1f s\n", (long long)done,
+                    (long long)n_merges, m.result, shown_token(vocab[size_t(m.left)]).c_str(),
+                    shown_token(vocab[size_t(m.right)]).c_str(), shown_token(vocab.back()).c_str(), (long long)count, s);
+        std::fflush(stdout);
+    });
+    std::printf("\ndone: %lld merges in %.1f s; %s (%lld bytes) is %lld tokens with it, %.2f bytes per token\n",
+                (long long)n_merges, r.seconds, o.data.c_str(), (long long)r.text_bytes, (long long)r.text_tokens,
+                double(r.text_bytes) / double(std::max<int64_t>(1, r.text_tokens)));
+    std::printf("tokenizer: %s/encoder.json and %s/vocab.bpe   train with it: build/gpt train --data %s --tokenizer %s\n",
+                o.out.c_str(), o.out.c_str(), o.data.c_str(), o.out.c_str());
+    return 0;
+}
+
+int cmd_tokenizer(int argc, char** argv) {
+    const std::string sub = argc >= 1 ? argv[0] : "";
+    if (sub == "train") return cmd_tokenizer_train(argc - 1, argv + 1);
+    if (sub == "--help" || sub == "-h") {
+        std::printf("usage: gpt tokenizer <command> [flags]\n\n"
+                    "  train   learn a byte-level BPE tokenizer from a text file (encoder.json + vocab.bpe)\n\n"
+                    "gpt tokenizer train --help lists its flags.\n");
+        return 0;
+    }
+    throw std::invalid_argument("gpt tokenizer: " + (sub.empty() ? std::string("a command is required") : "unknown command '" + sub + "'") +
+                                " (expected train; gpt tokenizer --help lists it)");
+}
+
 void print_usage() {
     std::printf(
         "usage: gpt <command> [flags]\n\n"
-        "  train   train a character-level GPT on a text file\n"
-        "  sample  generate text from a trained model\n"
-        "  eval    mean cross-entropy of a trained model on a text file\n"
-        "  export  write a model as a Hugging Face GPT-2 directory, for PyTorch\n\n"
+        "  train      train a GPT on a text file (characters as tokens, or a BPE tokenizer with --tokenizer)\n"
+        "  sample     generate text from a trained model\n"
+        "  eval       mean cross-entropy of a trained model on a text file\n"
+        "  export     write a model as a Hugging Face GPT-2 directory, for PyTorch\n"
+        "  tokenizer  tokenizer train: learn a byte-level BPE tokenizer from a text file\n\n"
         "gpt <command> --help lists a command's flags.\n");
 }
 
@@ -382,7 +451,8 @@ int main(int argc, char** argv) {
         if (cmd == "sample") return cmd_sample(argc - 2, argv + 2);
         if (cmd == "eval") return cmd_eval(argc - 2, argv + 2);
         if (cmd == "export") return cmd_export(argc - 2, argv + 2);
-        std::fprintf(stderr, "gpt: %s (expected train, sample, eval or export; gpt --help lists them)\n",
+        if (cmd == "tokenizer") return cmd_tokenizer(argc - 2, argv + 2);
+        std::fprintf(stderr, "gpt: %s (expected train, sample, eval, export or tokenizer; gpt --help lists them)\n",
                      cmd.empty() ? "a command is required" : ("unknown command '" + cmd + "'").c_str());
         return 1;
     } catch (const std::exception& e) {

@@ -19,48 +19,49 @@ namespace fs = std::filesystem;
 const BpeTokenizer* as_bpe(const Tokenizer& tok) { return dynamic_cast<const BpeTokenizer*>(&tok); }
 const CharTokenizer* as_char(const Tokenizer& tok) { return dynamic_cast<const CharTokenizer*>(&tok); }
 
-// The whole file, or "" with *ok false if it cannot be read (the caller then writes it anew).
-std::string read_if_present(const fs::path& path, bool* ok) {
+[[noreturn]] void bad_record(const std::string& source, const std::string& why) {
+    throw std::runtime_error("checkpoint " + source + ": " + why);
+}
+
+// Whether the file exists and holds exactly these bytes.
+bool holds(const fs::path& path, const std::string& bytes) {
     std::ifstream in(path, std::ios::binary);
+    if (!in.is_open()) return false;
     std::stringstream ss;
     ss << in.rdbuf();
-    *ok = bool(in) || in.eof();
-    return ss.str();
+    return ss.str() == bytes;
 }
 
 // "vocab_size" as the model config has it: decimal digits only, in [1, 2^31).
 int64_t vocab_size_of(const Metadata& m, const std::string& source) {
     auto it = m.find("vocab_size");
-    if (it == m.end()) throw std::runtime_error("checkpoint " + source + ": metadata key \"vocab_size\" is missing");
+    if (it == m.end()) bad_record(source, "metadata key \"vocab_size\" is missing");
     const std::string& v = it->second;
     if (v.empty() || v.size() > 10 || v.find_first_not_of("0123456789") != std::string::npos ||
         std::stoll(v) < 1 || std::stoll(v) > 2147483647)
-        throw std::runtime_error("checkpoint " + source + ": metadata \"vocab_size\" must be an integer in [1, 2147483647], got \"" +
-                                 v + "\"");
+        bad_record(source, "metadata \"vocab_size\" must be an integer in [1, 2147483647], got \"" + v + "\"");
     return std::stoll(v);
 }
 
 std::shared_ptr<const Tokenizer> load_char(const Metadata& m, int64_t vocab_size, const std::string& source) {
-    auto bad = [&](const std::string& why) { throw std::runtime_error("checkpoint " + source + ": " + why); };
-    if (m.count("tokenizer_crc32")) bad("metadata \"tokenizer_crc32\" belongs to a BPE tokenizer, but \"tokenizer\" is \"char\"");
+    if (m.count("tokenizer_crc32")) bad_record(source, "metadata \"tokenizer_crc32\" belongs to a BPE tokenizer, but \"tokenizer\" is \"char\"");
     auto it = m.find("vocab");
-    if (it == m.end()) bad("metadata key \"vocab\" is missing");
+    if (it == m.end()) bad_record(source, "metadata key \"vocab\" is missing");
     std::shared_ptr<const CharTokenizer> tok;
     try {
         tok = std::make_shared<const CharTokenizer>(CharTokenizer::from_string(it->second));
     } catch (const std::invalid_argument& e) {
-        bad(std::string("bad vocabulary: ") + e.what());
+        bad_record(source, std::string("bad vocabulary: ") + e.what());
     }
     if (tok->vocab_size() != vocab_size)
-        bad("vocabulary has " + std::to_string(tok->vocab_size()) + " characters but vocab_size is " + std::to_string(vocab_size));
+        bad_record(source, "vocabulary has " + std::to_string(tok->vocab_size()) + " characters but vocab_size is " + std::to_string(vocab_size));
     return tok;
 }
 
 std::shared_ptr<const Tokenizer> load_bpe_beside(const std::string& dir, const Metadata& m, int64_t vocab_size,
                                                  const std::string& source) {
     if (m.count("vocab"))
-        throw std::runtime_error("checkpoint " + source + ": metadata \"vocab\" belongs to a character tokenizer, but "
-                                 "\"tokenizer\" is \"bpe\"");
+        bad_record(source, "metadata \"vocab\" belongs to a character tokenizer, but \"tokenizer\" is \"bpe\"");
     // the files this checkpoint writes, or Hugging Face's names for them when only those are there
     const fs::path d(dir);
     const bool hf = !fs::exists(d / "encoder.json") && !fs::exists(d / "vocab.bpe") && fs::exists(d / "vocab.json") &&
@@ -99,11 +100,8 @@ Metadata tokenizer_metadata(const Tokenizer& tok) {
 void save_tokenizer(const Tokenizer& tok, const std::string& dir) {
     const BpeTokenizer* b = as_bpe(tok);
     if (!b) return;
-    bool ok_enc = false, ok_merges = false;
     const fs::path d(dir);
-    if (read_if_present(d / "encoder.json", &ok_enc) == encoder_json_text(*b) &&
-        read_if_present(d / "vocab.bpe", &ok_merges) == vocab_bpe_text(*b) && ok_enc && ok_merges)
-        return;
+    if (holds(d / "encoder.json", encoder_json_text(*b)) && holds(d / "vocab.bpe", vocab_bpe_text(*b))) return;
     save_bpe(*b, dir);
 }
 
@@ -113,8 +111,7 @@ std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& dir, const Me
     auto kind = m.find("tokenizer");
     if (kind == m.end() || kind->second == "char") return load_char(m, vocab_size, source);
     if (kind->second == "bpe") return load_bpe_beside(dir, m, vocab_size, source);
-    throw std::runtime_error("checkpoint " + source + ": metadata \"tokenizer\" must be \"char\" or \"bpe\", got \"" +
-                             kind->second + "\"");
+    bad_record(source, "metadata \"tokenizer\" must be \"char\" or \"bpe\", got \"" + kind->second + "\"");
 }
 
 bool same_tokenizer(const Tokenizer& a, const Tokenizer& b) {

@@ -200,6 +200,10 @@ void check_same_run(const Run& run, const RunSettings& was) {
 void check_same_tokenizer(const Run& run, const Tokenizer& was) {
     const Tokenizer& now = *run.corpus.tok;
     if (same_tokenizer(was, now)) return;
+    if (was.kind() == "char" && now.kind() == "char")   // the characters come from --data
+        throw std::runtime_error("gpt train: --resume: the run in " + run.opt.out + " was trained on a text whose " +
+                                 std::to_string(was.vocab_size()) + " distinct characters are not those of --data " +
+                                 run.opt.data + " (" + std::to_string(now.vocab_size()) + "); resume with the run's data");
     const std::string how = was.kind() == "bpe" ? "with --tokenizer " + run.opt.out + " (the run's copy of it)"
                                                 : std::string("without --tokenizer");
     throw std::runtime_error("gpt train: --resume: the run in " + run.opt.out + " was trained with " +

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <random>
@@ -356,4 +357,50 @@ TEST(BpeTrain, RejectsWhatItCannotDo) {
         << msg;
     EXPECT_THROW(train_bpe("ok\xFF", 260), std::invalid_argument);
     EXPECT_EQ(train_bpe("", 256).vocab_size(), 256);   // no merges asked for: just the bytes
+}
+
+// train_bpe keeps its counts from merge to merge; train_bpe_simple recounts everything. The merges must
+// be the same, in the same order: on the hand-counted texts above, on text full of ties (random words
+// over three letters) and, when it is here, on the start of Tiny Shakespeare.
+TEST(BpeTrain, IncrementalCountsGiveTheSimpleLoopsMerges) {
+    std::mt19937 rng(7);
+    std::string ties;
+    for (int i = 0; i < 3000; i++) {
+        ties += i % 7 == 0 ? "\n" : " ";
+        for (int n = 1 + int(rng() % 6); n > 0; n--) ties += "abc"[rng() % 3];
+    }
+    std::vector<std::pair<std::string, int>> cases = {
+        {"aaab aaab aab", 260}, {"ab ab ab cd", 258}, {"ba ab", 258}, {"aaaa aaaaaaa a aa", 259}, {ties, 400}};
+    for (const char* path : {"../shared/data/tinyshakespeare.txt", "data/tinyshakespeare.txt"}) {
+        std::ifstream in(path, std::ios::binary);
+        if (!in) continue;
+        std::string text(200000, '\0');
+        in.read(&text[0], std::streamsize(text.size()));
+        text.resize(size_t(in.gcount()));
+        while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80) text.pop_back();   // whole characters
+        cases.push_back({text, 600});
+        break;
+    }
+    for (const auto& [text, V] : cases) {
+        std::vector<std::pair<BpeMerge, int64_t>> heard;
+        const BpeTokenizer fast = train_bpe(text, V, "text", [&](const BpeMerge& m, int64_t n) { heard.push_back({m, n}); });
+        const BpeTokenizer simple = train_bpe_simple(text, V);
+        ASSERT_EQ(fast.merges().size(), simple.merges().size()) << text.substr(0, 40);
+        for (size_t r = 0; r < fast.merges().size(); r++) {
+            EXPECT_EQ(fast.merges()[r].left, simple.merges()[r].left) << "merge " << r << " of " << text.substr(0, 40);
+            EXPECT_EQ(fast.merges()[r].right, simple.merges()[r].right) << "merge " << r << " of " << text.substr(0, 40);
+        }
+        EXPECT_EQ(fast.vocab(), simple.vocab());
+        ASSERT_EQ(heard.size(), fast.merges().size());
+        for (size_t r = 0; r < heard.size(); r++) {
+            EXPECT_EQ(heard[r].first.result, int32_t(256 + r));
+            EXPECT_GT(heard[r].second, 0);
+        }
+    }
+    // the counts it reports are the pairs' weighted occurrences: "aaab aaab aab" starts with (a, a) 5 times
+    std::vector<int64_t> counts;
+    train_bpe("aaab aaab aab", 260, "text", [&](const BpeMerge&, int64_t n) { counts.push_back(n); });
+    EXPECT_EQ(counts, (std::vector<int64_t>{5, 2, 2, 1}));
+    EXPECT_EQ(message_of([] { train_bpe_simple("ab ab", 300, "tiny.txt"); }),
+              message_of([] { train_bpe("ab ab", 300, "tiny.txt"); }));
 }

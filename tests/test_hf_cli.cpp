@@ -194,6 +194,7 @@ TEST_F(HfCli, InitFromOurOwnRunAndConflictingFlags) {
     expect_error(base + " --block-size 32", "--block-size 32 conflicts with --init-from");
     expect_error(base + " --no-bias", "--no-bias  conflicts with --init-from");
     expect_error(base + " --resume", "--init-from starts a new run from a model, --resume continues a run");
+    expect_error(base + " --tokenizer " + kFixture, "--init-from brings its model's tokenizer: --tokenizer cannot change it");
     std::ofstream(dir + "/other.txt") << std::string(2000, 'Z');   // a character its vocabulary lacks
     expect_error("train --data " + dir + "/other.txt --init-from " + run + " --out " + dir + "/y", "'Z'");
     expect_error("train --data " + dir + "/chars.txt --init-from " + dir + "/nowhere --out " + dir + "/z", dir + "/nowhere");
