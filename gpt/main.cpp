@@ -1,8 +1,11 @@
-// The `gpt` program: train a GPT, sample from it, evaluate it, train a BPE tokenizer for it.
-//   gpt train  --data FILE [--out DIR] [--tokenizer DIR] [model and optimiser flags]
+// The `gpt` program: train a GPT, sample from it, evaluate it, export it, train a BPE tokenizer for it.
+//   gpt train  --data FILE [--out DIR] [--tokenizer DIR | --init-from DIR] [model and optimiser flags]
 //   gpt sample --ckpt DIR [--prompt TEXT] [--tokens N] [--temperature T] [--top-k K] [--top-p P]
 //   gpt eval   --ckpt DIR --data FILE [--split all|train|val]
+//   gpt export --format hf --ckpt DIR --out DIR2
 //   gpt tokenizer train --data FILE --vocab-size N --out DIR [--overwrite]
+// --ckpt is a run's output directory or a Hugging Face GPT-2 directory (config.json, model.safetensors
+// and the tokenizer files; gpt/hf.h).
 // Every error is one line on stderr and exit status 1. SIGINT, SIGTERM and SIGHUP stop training after
 // saving its state (exit status 128 + the signal's number); a second one kills at once.
 #include <omp.h>
@@ -26,6 +29,7 @@
 
 #include "gpt/checkpoint.h"
 #include "gpt/data.h"
+#include "gpt/hf.h"
 #include "gpt/memory.h"
 #include "gpt/sample.h"
 #include "gpt/tokenizer_train.h"
@@ -182,6 +186,27 @@ void catch_stop_signals() {
     ::signal(SIGPIPE, SIG_IGN);
 }
 
+// --init-from: the model's shape is the directory's; a model flag that says otherwise is refused, not
+// silently overridden. --dropout stays the run's choice.
+void take_model_config(const Command& cmd, TrainOptions& o) {
+    GPTConfig from = model_dir_config(o.init_from);
+    auto refuse = [&](const char* flag, const std::string& given, const std::string& has) {
+        usage_error(cmd, std::string(flag) + " " + given + " conflicts with --init-from " + o.init_from + ", whose model has " +
+                             has + ": the model's shape comes from --init-from; drop the flag");
+    };
+    auto same = [&](const char* flag, int64_t given, int64_t has, const char* key) {
+        if (cmd.given.count(flag) && given != has) refuse(flag, std::to_string(given), std::string(key) + " " + std::to_string(has));
+    };
+    same("--n-layer", o.model.n_layer, from.n_layer, "n_layer");
+    same("--n-head", o.model.n_head, from.n_head, "n_head");
+    same("--n-embd", o.model.n_embd, from.n_embd, "n_embd");
+    same("--block-size", o.model.block_size, from.block_size, "block_size");
+    if ((cmd.given.count("--bias") || cmd.given.count("--no-bias")) && o.model.bias != from.bias)
+        refuse(o.model.bias ? "--bias" : "--no-bias", "", from.bias ? "biases" : "no biases");
+    from.dropout = o.model.dropout;
+    o.model = from;
+}
+
 int cmd_train(int argc, char** argv) {
     TrainOptions o;
     bool bias = o.model.bias, no_bias = false;
@@ -215,12 +240,14 @@ int cmd_train(int argc, char** argv) {
         {"--eval-iters", "batches per split at each evaluation", &o.eval_iters},
         {"--seed", "random seed", &o.seed},
         {"--threads", kThreadsHelp, &threads, kThreadsDefault},
+        {"--init-from", "start from this model directory (a run's, or Hugging Face GPT-2's): its weights, config and tokenizer", &o.init_from},
         {"--resume", "continue the run saved in --out", &o.resume},
         {"--overwrite", "replace the run saved in --out (otherwise an earlier run there is refused)", &o.overwrite},
     }};
     if (!parse_flags(cmd, argc, argv)) return 0;
     if (bias && no_bias) usage_error(cmd, "--bias and --no-bias contradict each other");
     o.model.bias = bias && !no_bias;
+    if (!o.init_from.empty()) take_model_config(cmd, o);
     set_threads(cmd, threads);
     catch_stop_signals();
     TrainResult r = train(o, &g_stop);
@@ -240,7 +267,7 @@ int cmd_sample(int argc, char** argv) {
     SampleOptions so;
     so.temperature = real(0.8);
     Command cmd{"sample", "--ckpt DIR [flags]", {
-        {"--ckpt", "directory holding model.safetensors (required)", &ckpt},
+        {"--ckpt", "a run's directory, or a Hugging Face GPT-2 directory (required)", &ckpt},
         {"--prompt", "text to continue", &prompt, "a newline"},
         {"--tokens", "tokens to generate (characters, with the character tokenizer)", &tokens},
         {"--temperature", "divide logits by this; 0 = always the likeliest", &so.temperature},
@@ -258,7 +285,7 @@ int cmd_sample(int argc, char** argv) {
     so.top_k = int(top_k);
     so.validated();
     set_threads(cmd, threads);
-    LoadedModel m = load_model(ckpt + "/model.safetensors");
+    HfModel m = load_model_dir(ckpt);
     std::vector<int32_t> ids = m.tok->encode(prompt, "prompt");
     check_fits_in_memory(sample_memory(m.model->config, int64_t(ids.size()), tokens), "gpt sample",
                          "--tokens " + std::to_string(tokens), "ask for fewer --tokens");
@@ -278,7 +305,7 @@ int cmd_eval(int argc, char** argv) {
                                   " MiB (required)";
     int64_t batch = 32, threads = 0;
     Command cmd{"eval", "--ckpt DIR --data FILE [--split all|train|val]", {
-        {"--ckpt", "directory holding model.safetensors (required)", &ckpt},
+        {"--ckpt", "a run's directory, or a Hugging Face GPT-2 directory (required)", &ckpt},
         {"--data", data_help.c_str(), &data},
         {"--split", "all: the whole file; train: its first 90%; val: its last 10%", &split},
         {"--batch-size", "windows per forward pass", &batch},
@@ -290,7 +317,7 @@ int cmd_eval(int argc, char** argv) {
     if (batch < 1 || batch > std::numeric_limits<int32_t>::max())
         usage_error(cmd, "--batch-size must be in [1, 2147483647], got " + std::to_string(batch));
     set_threads(cmd, threads);
-    LoadedModel m = load_model(ckpt + "/model.safetensors");
+    HfModel m = load_model_dir(ckpt);
     std::vector<int32_t> tokens = m.tok->encode(read_text_file(data), data);
     if (split != "all") {
         Dataset ds(tokens);
@@ -311,11 +338,32 @@ int cmd_eval(int argc, char** argv) {
     double mean = sum / double(count);
     if (!std::isfinite(mean))
         throw std::runtime_error("gpt eval: the mean cross-entropy is " + number_str(mean) + ": the weights in " + ckpt +
-                                 "/model.safetensors overflow on this text");
+                                 " overflow on this text");
     char line[512];
-    std::snprintf(line, sizeof line, "%s (%s): mean cross-entropy %.4f nats over %lld predictions (%lld windows of %d)\n",
+    std::snprintf(line, sizeof line, "%s (%s): mean cross-entropy %.6f nats over %lld predictions (%lld windows of %d)\n",
                   data.c_str(), split.c_str(), mean, (long long)count, (long long)(count / T), T);
     write_stdout(line, cmd);
+    return 0;
+}
+
+int cmd_export(int argc, char** argv) {
+    std::string format, ckpt, out;
+    bool overwrite = false;
+    Command cmd{"export", "--format hf --ckpt DIR --out DIR2", {
+        {"--format", "hf: a Hugging Face GPT-2 directory (required)", &format},
+        {"--ckpt", "a run's directory, or a Hugging Face GPT-2 directory (required)", &ckpt},
+        {"--out", "directory to write (required; must be empty or new)", &out},
+        {"--overwrite", "replace the files of an earlier export in --out", &overwrite},
+    }};
+    if (!parse_flags(cmd, argc, argv)) return 0;
+    if (format.empty() || ckpt.empty() || out.empty()) usage_error(cmd, "--format, --ckpt and --out are required");
+    if (format != "hf") usage_error(cmd, "--format must be hf, got '" + format + "'");
+    HfModel m = load_model_dir(ckpt);
+    save_hf(*m.model, *m.tok, out, overwrite);
+    const GPTConfig& c = m.model->config;
+    std::printf("wrote %s: config.json, model.safetensors (%lld layers, %lld heads, %lld channels, %lld tokens of context), %s\n",
+                out.c_str(), (long long)c.n_layer, (long long)c.n_head, (long long)c.n_embd, (long long)c.block_size,
+                m.tok->kind() == "bpe" ? "encoder.json + vocab.bpe" : "chars.json (the characters in id order)");
     return 0;
 }
 
@@ -385,6 +433,7 @@ void print_usage() {
         "  train      train a GPT on a text file (characters as tokens, or a BPE tokenizer with --tokenizer)\n"
         "  sample     generate text from a trained model\n"
         "  eval       mean cross-entropy of a trained model on a text file\n"
+        "  export     write a model as a Hugging Face GPT-2 directory, for PyTorch\n"
         "  tokenizer  tokenizer train: learn a byte-level BPE tokenizer from a text file\n\n"
         "gpt <command> --help lists a command's flags.\n");
 }
@@ -401,8 +450,9 @@ int main(int argc, char** argv) {
         if (cmd == "train") return cmd_train(argc - 2, argv + 2);
         if (cmd == "sample") return cmd_sample(argc - 2, argv + 2);
         if (cmd == "eval") return cmd_eval(argc - 2, argv + 2);
+        if (cmd == "export") return cmd_export(argc - 2, argv + 2);
         if (cmd == "tokenizer") return cmd_tokenizer(argc - 2, argv + 2);
-        std::fprintf(stderr, "gpt: %s (expected train, sample, eval or tokenizer; gpt --help lists them)\n",
+        std::fprintf(stderr, "gpt: %s (expected train, sample, eval, export or tokenizer; gpt --help lists them)\n",
                      cmd.empty() ? "a command is required" : ("unknown command '" + cmd + "'").c_str());
         return 1;
     } catch (const std::exception& e) {

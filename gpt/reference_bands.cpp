@@ -18,6 +18,7 @@ std::vector<ReferenceBand> reference_bands_for(const TrainOptions& o, int64_t da
                 o.warmup_iters == d.warmup_iters && o.lr_decay_iters == d.lr_decay_iters &&
                 o.weight_decay == d.weight_decay && o.beta1 == d.beta1 && o.beta2 == d.beta2 &&
                 o.grad_clip == d.grad_clip && o.eval_iters == d.eval_iters && o.tokenizer == d.tokenizer &&
+                o.init_from == d.init_from &&
                 data_bytes == reference_data::kDataBytes && data_crc32 == reference_data::kDataCrc32;
     std::vector<ReferenceBand> bands;
     if (!same) return bands;

@@ -19,9 +19,10 @@ struct ReferenceBand {
 };
 
 // The bands, if they describe this run: every option that shapes the losses up to iteration 2000 (the
-// model, the tokenizer, the batch, the schedule, AdamW, clipping, --eval-iters) is gpt train's default,
-// and the data is the corpus the bands were measured on (its size and CRC-32). --seed, --max-iters,
-// --eval-interval, --out and --threads may differ. Otherwise, none.
+// model and its random start, so no --init-from; the tokenizer, the batch, the schedule, AdamW,
+// clipping, --eval-iters) is gpt train's default, and the data is the corpus the bands were measured
+// on (its size and CRC-32). --seed, --max-iters, --eval-interval, --out and --threads may differ.
+// Otherwise, none.
 std::vector<ReferenceBand> reference_bands_for(const TrainOptions& opt, int64_t data_bytes, uint32_t data_crc32);
 
 // One line for a val loss at band.iter, e.g. "val loss 2.0500 (2.958 bits per character) at iteration

@@ -16,6 +16,7 @@
 #include "gpt/bpe_files.h"
 #include "gpt/checkpoint.h"
 #include "gpt/data.h"
+#include "gpt/hf.h"
 #include "gpt/memory.h"
 #include "gpt/plot.h"
 #include "gpt/reference_bands.h"
@@ -35,6 +36,8 @@ const TrainOptions& TrainOptions::validated() const {
     check(!data.empty(), op, "--data is required");
     check(!out.empty(), op, "--out must not be empty");
     check(!(resume && overwrite), op, "--resume and --overwrite contradict each other");
+    check(init_from.empty() || !resume, op, "--init-from starts a new run from a model, --resume continues a run: give one");
+    check(init_from.empty() || tokenizer.empty(), op, "--init-from brings its model's tokenizer: --tokenizer cannot change it");
     check(model.n_layer >= 1, op, "--n-layer must be >= 1, got ", model.n_layer);
     check(model.n_head >= 1, op, "--n-head must be >= 1, got ", model.n_head);
     check(model.n_embd >= 1 && model.n_embd % model.n_head == 0, op, "--n-embd (", model.n_embd,
@@ -81,8 +84,8 @@ struct Corpus {
     uint32_t crc32;
 };
 
-Corpus read_corpus(const TrainOptions& opt) {
-    std::shared_ptr<const Tokenizer> tok;
+// tok: the tokenizer of --init-from's model, or null
+Corpus read_corpus(const TrainOptions& opt, std::shared_ptr<const Tokenizer> tok) {
     if (!opt.tokenizer.empty()) tok = std::make_shared<const BpeTokenizer>(load_bpe(opt.tokenizer));
     std::string text = read_text_file(opt.data);
     if (!tok) tok = std::make_shared<const CharTokenizer>(CharTokenizer::from_text(text, opt.data));
@@ -380,16 +383,44 @@ void say_where_the_run_stands(const Run& run) {
                     lines.c_str());
 }
 
+// --init-from: the run's model must have the shape of the one it starts from (dropout may differ: it
+// is a training setting, not part of the weights).
+void check_init_config(const TrainOptions& opt, const GPTConfig& from) {
+    Metadata want = config_metadata(from), got = config_metadata(opt.model);
+    for (const auto& [key, value] : want)
+        if (key != "dropout" && got.at(key) != value)
+            throw std::invalid_argument("gpt train: --init-from " + opt.init_from + " holds a model with " + key + " = " +
+                                        value + ", but this run asks for " + got.at(key) +
+                                        ": the model's shape comes from --init-from");
+}
+
+void copy_weights(const GPT& from, GPT& to) {
+    auto src = from.named_parameters(), dst = to.named_parameters();
+    check(src.size() == dst.size(), "gpt train", "--init-from: ", src.size(), " parameters, the run's model has ", dst.size());
+    for (size_t i = 0; i < src.size(); i++) {
+        check(src[i].first == dst[i].first && src[i].second.shape() == dst[i].second.shape(), "gpt train",
+              "--init-from: parameter ", src[i].first, " does not match the run's ", dst[i].first);
+        std::copy(src[i].second.data(), src[i].second.data() + src[i].second.numel(), dst[i].second.data());
+    }
+}
+
 // Reads and checks everything, then builds the run; only after every check has passed does it touch
 // --out's files (--overwrite's removals, the sweep of stale temp files).
 std::unique_ptr<Run> set_up(const TrainOptions& options) {
     TrainOptions opt = options.validated();
-    Corpus corpus = read_corpus(opt);
+    std::unique_ptr<HfModel> init;   // --init-from's model, until its weights are copied into the run's
+    if (!opt.init_from.empty()) init = std::make_unique<HfModel>(load_model_dir(opt.init_from));
+    Corpus corpus = read_corpus(opt, init ? init->tok : nullptr);
     opt.model.vocab_size = corpus.tok->vocab_size();
+    if (init) check_init_config(opt, init->model->config);
     MemoryEstimate need = training_memory(opt.model, opt.batch_size, opt.eval_iters, corpus.bytes);
     check_fits_in_memory(need, "gpt train", "this run", "use a smaller model (--n-layer, --n-embd), --batch-size or --block-size");
     auto run = std::make_unique<Run>(opt, std::move(corpus));
     run->bands = reference_bands_for(opt, run->corpus.bytes, run->corpus.crc32);
+    if (init) {   // the run's fresh model takes the weights; its optimizer and iteration start afresh
+        copy_weights(*init->model, run->model);
+        init.reset();
+    }
     if (opt.resume) resume(*run);
     if (opt.overwrite)   // the earlier run's files go only now, with every check passed
         for (const char* f : {"state.safetensors", "log.csv", "model.safetensors", "loss.svg"}) ::unlink((opt.out + "/" + f).c_str());
@@ -400,6 +431,8 @@ std::unique_ptr<Run> set_up(const TrainOptions& options) {
         if (!opt.tokenizer.empty())
             std::printf("tokenizer: %s from %s\n", describe_tokenizer(*run->corpus.tok).c_str(), opt.tokenizer.c_str());
         if (opt.resume) std::printf("resuming %s at iteration %lld\n", run->state_path.c_str(), (long long)run->st.iter);
+        if (!opt.init_from.empty())
+            std::printf("starting from the weights and tokenizer of %s (a fresh optimizer, iteration 0)\n", opt.init_from.c_str());
         std::printf("gpt train: %lld parameters, vocab %d, %zu train / %zu val tokens, %lld tokens per step, %s of memory\n",
                     (long long)run->model.num_parameters(), run->corpus.tok->vocab_size(), run->corpus.ds.train.size(),
                     run->corpus.ds.val.size(), (long long)(opt.batch_size * opt.model.block_size * opt.grad_accum),

@@ -30,6 +30,9 @@ struct TrainOptions {
     std::string out = "out";       // output directory
     std::string tokenizer;         // a directory holding a BPE tokenizer's encoder.json and vocab.bpe (from
                                    // `gpt tokenizer train`); empty: one token per character of the data
+    std::string init_from;         // a model directory, a run's or a Hugging Face GPT-2's (gpt/hf.h): the run
+                                   // starts from its weights and tokenizer, with a fresh optimizer at iteration 0;
+                                   // `model` must then be its config (dropout aside, a training setting)
     GPTConfig model;               // vocab_size is set from the data
     int64_t batch_size = 12;
     int64_t grad_accum = 1;        // micro-batches per step; each step sees batch_size * grad_accum sequences

@@ -61,6 +61,7 @@ TEST(ReferenceBands, DescribeTheDefaultRunOnTheirCorpusOnly) {
     EXPECT_TRUE(differs([](TrainOptions& c) { c.grad_clip = 0; }));
     EXPECT_TRUE(differs([](TrainOptions& c) { c.eval_iters = 200; }));
     EXPECT_TRUE(differs([](TrainOptions& c) { c.tokenizer = "out/tok"; })) << "BPE: a loss per token, not per character";
+    EXPECT_TRUE(differs([](TrainOptions& c) { c.init_from = "out/pretrained"; })) << "not from random weights";
 }
 
 TEST(ReferenceBands, NoteSaysInsideBelowOrAboveWithBitsPerCharacter) {

@@ -81,16 +81,29 @@ std::string kind(const Json& v) {
 // One tensor as the header describes it, checked against the data section's size.
 struct Entry {
     std::string name;
-    size_t dtype_bytes;   // 4 (F32) or 8 (F64)
+    std::string dtype;    // "F32", "BF16", ...
+    size_t dtype_bytes;   // 4 (F32), 8 (F64), ...
     Shape shape;
     int64_t begin, end;   // byte range within the data section
 };
 
-// Throws "load_safetensors: <file>: <what>".
+// The bytes of one element of each dtype the format defines, 0 for a string it does not define.
+size_t dtype_size(const std::string& dtype) {
+    static const std::map<std::string, size_t> sizes = {
+        {"BOOL", 1}, {"U8", 1},  {"I8", 1},  {"F8_E5M2", 1}, {"F8_E4M3", 1}, {"I16", 2}, {"U16", 2}, {"F16", 2},
+        {"BF16", 2}, {"I32", 4}, {"U32", 4}, {"F32", 4},     {"F64", 8},     {"I64", 8}, {"U64", 8}};
+    auto it = sizes.find(dtype);
+    return it == sizes.end() ? 0 : it->second;
+}
+
+// Throws "<who>: <file>: <what>". any_dtype: accept every dtype the format defines (an index, whose
+// caller decides which it reads), else only F32 and F64 (load_safetensors, which reads every tensor).
 struct Reader {
     const std::string& path;
+    bool any_dtype = false;
+    const char* who = "load_safetensors";
     [[noreturn]] void fail(const std::string& what) const {
-        throw std::runtime_error("load_safetensors: " + path + ": " + what);
+        throw std::runtime_error(std::string(who) + ": " + path + ": " + what);
     }
     [[noreturn]] void fail(const std::string& name, const std::string& what) const {
         fail("tensor " + quoted(name) + ": " + what);
@@ -122,9 +135,11 @@ struct Reader {
 
         Entry e;
         e.name = name;
-        if (dtype->string == "F32") e.dtype_bytes = 4;
-        else if (dtype->string == "F64") e.dtype_bytes = 8;
-        else fail(name, "dtype " + quoted(dtype->string) + " is not supported (gradschool reads F32 and F64)");
+        e.dtype = dtype->string;
+        e.dtype_bytes = dtype_size(e.dtype);
+        if (!any_dtype && e.dtype != "F32" && e.dtype != "F64")
+            fail(name, "dtype " + quoted(e.dtype) + " is not supported (gradschool reads F32 and F64)");
+        if (e.dtype_bytes == 0) fail(name, "dtype " + quoted(e.dtype) + " is not a safetensors dtype");
         int64_t numel = 1;
         for (const Json& d : shape->array) {
             e.shape.push_back(count(name, d, "shape dims"));
@@ -233,15 +248,19 @@ std::string read_header(const Reader& r, int fd, int64_t* data_bytes) {
 
 }  // namespace
 
-SafetensorsFile load_safetensors(const std::string& path) {
-    Reader r{path};
-    Fd f;
+namespace {
+
+// Opens a file and reads its header: every entry checked and sorted by position, tiling the data
+// section. Leaves the file at the first data byte; sets *data_start to that byte's offset.
+std::vector<Entry> read_entries(const Reader& r, Fd& f, std::map<std::string, std::string>* metadata,
+                                int64_t* data_start) {
     // O_NONBLOCK: open() of a FIFO would wait for a writer; read_header() then refuses anything but a
     // regular file, whose reads the flag does not change
-    f.fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    f.fd = ::open(r.path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (f.fd < 0) r.fail("cannot open: " + errno_text());
     int64_t data_bytes;
     std::string text = read_header(r, f.fd, &data_bytes);
+    *data_start = 8 + int64_t(text.size());
 
     Json header;
     try {
@@ -251,17 +270,118 @@ SafetensorsFile load_safetensors(const std::string& path) {
     }
     if (header.type != Json::Type::Object) r.fail("header is " + kind(header) + ", not a JSON object");
 
-    SafetensorsFile out;
     std::vector<Entry> entries;
     for (const auto& m : header.object) {
-        if (m.first == "__metadata__") out.metadata = r.metadata(m.second);
+        if (m.first == "__metadata__") *metadata = r.metadata(m.second);
         else entries.push_back(r.entry(m.first, m.second, data_bytes));
     }
     r.check_tiling(entries, data_bytes);
+    return entries;
+}
 
+}  // namespace
+
+SafetensorsFile load_safetensors(const std::string& path) {
+    Reader r{path};
+    Fd f;
+    SafetensorsFile out;
+    int64_t data_start;
+    std::vector<Entry> entries = read_entries(r, f, &out.metadata, &data_start);
     // Everything is valid; the data section is the tensors back to back, now sorted by position.
     for (const Entry& e : entries) out.tensors.emplace_back(e.name, read_tensor(r, f.fd, e));
     return out;
+}
+
+// ---- reading tensor by tensor ----
+
+const SafetensorsIndex::Tensor* SafetensorsIndex::find(const std::string& name) const {
+    for (const Tensor& t : tensors)
+        if (t.name == name) return &t;
+    return nullptr;
+}
+
+SafetensorsIndex read_safetensors_index(const std::string& path) {
+    Reader r{path, /*any_dtype=*/true, "read_safetensors_index"};
+    Fd f;
+    SafetensorsIndex index;
+    index.path = path;
+    for (const Entry& e : read_entries(r, f, &index.metadata, &index.data_start))
+        index.tensors.push_back({e.name, e.dtype, e.shape, e.begin, e.end});
+    return index;
+}
+
+namespace {
+
+// IEEE half: sign, 5 exponent bits (bias 15), 10 fraction bits; exponent 0 is zero or subnormal, 31 is
+// inf or NaN. Widened exactly: every half is a float.
+float half_to_float(uint16_t h) {
+    uint32_t sign = uint32_t(h >> 15) << 31, exp = (h >> 10) & 0x1f, frac = h & 0x3ff;
+    uint32_t bits;
+    if (exp == 0x1f) bits = sign | 0x7f800000u | (frac << 13);                 // inf, NaN
+    else if (exp != 0) bits = sign | ((exp - 15 + 127) << 23) | (frac << 13);   // normal
+    else if (frac == 0) bits = sign;                                            // +-0
+    else {                                                                      // subnormal: frac * 2^-24
+        float v = float(frac) * (1.0f / 16777216.0f);
+        std::memcpy(&bits, &v, 4);
+        bits |= sign;
+    }
+    float out;
+    std::memcpy(&out, &bits, 4);
+    return out;
+}
+
+// bfloat16 is the top half of a float32's bits.
+float bf16_to_float(uint16_t b) {
+    uint32_t bits = uint32_t(b) << 16;
+    float out;
+    std::memcpy(&out, &bits, 4);
+    return out;
+}
+
+}  // namespace
+
+void read_safetensors_values(const SafetensorsIndex& index, const SafetensorsIndex::Tensor& t, int64_t first,
+                             int64_t count, real* out) {
+    Reader r{index.path, true, "read_safetensors_values"};
+    size_t size = dtype_size(t.dtype);
+    if (t.dtype != "F32" && t.dtype != "F64" && t.dtype != "F16" && t.dtype != "BF16")
+        r.fail(t.name, "dtype " + quoted(t.dtype) + " is not supported (gradschool reads F32, F64, F16 and BF16)");
+    int64_t numel = (t.end - t.begin) / int64_t(size);
+    check(first >= 0 && count >= 0 && first <= numel - count, "read_safetensors_values", "elements [", first, ", ",
+          first + count, ") of tensor ", quoted(t.name), " of ", numel);
+    Fd f;
+    f.fd = ::open(index.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (f.fd < 0) r.fail("cannot open: " + errno_text());
+    // through a fixed scratch buffer, so converting a tensor costs 64 KiB of memory, not its size
+    constexpr int64_t kChunkBytes = 1 << 16;
+    std::vector<unsigned char> buf(kChunkBytes);
+    const int64_t per_chunk = kChunkBytes / int64_t(size);
+    for (int64_t done = 0; done < count;) {
+        int64_t n = std::min(per_chunk, count - done);
+        off_t at = off_t(index.data_start + t.begin + (first + done) * int64_t(size));
+        unsigned char* p = buf.data();
+        for (size_t left = size_t(n) * size; left > 0;) {
+            ssize_t got = ::pread(f.fd, p, left, at);
+            if (got < 0 && errno == EINTR) continue;
+            if (got <= 0) {
+                if (got == 0) errno = 0;
+                r.fail(t.name, read_error());
+            }
+            p += got, at += got, left -= size_t(got);
+        }
+        real* dst = out + done;
+        const unsigned char* src = buf.data();
+        for (int64_t i = 0; i < n; i++, src += size) {
+            if (size == 4) { float v; std::memcpy(&v, src, 4); dst[i] = real(v); }
+            else if (size == 8) { double v; std::memcpy(&v, src, 8); dst[i] = real(v); }
+            else {
+                uint16_t v;
+                std::memcpy(&v, src, 2);
+                dst[i] = real(t.dtype == "F16" ? half_to_float(v) : bf16_to_float(v));
+            }
+        }
+        done += n;
+    }
 }
 
 namespace {

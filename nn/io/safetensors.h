@@ -8,7 +8,7 @@
 // {"dtype", "shape", "data_offsets": [begin, end]} (offsets count from the first byte after the header),
 // an optional "__metadata__" string->string map, then the raw little-endian tensor bytes, which the
 // tensors must cover exactly. Writes real's dtype (F32, or F64 in the double build); reads F32 and F64.
-// Assumes a little-endian host (checked at compile time). Left out: F16/BF16/integer dtypes, mmap,
+// Assumes a little-endian host (checked at compile time). Left out: writing F16/BF16 (read_safetensors_values reads them), integer dtypes, mmap,
 // and checkpoints sharded over several files.
 #pragma once
 #include <map>
@@ -46,6 +46,35 @@ struct SafetensorsFile {
 // F64 data is rounded to float in the float build. Throws std::runtime_error naming the file and the
 // problem, e.g. `load_safetensors: ckpt.safetensors: tensor "w": dtype BF16 is not supported`.
 SafetensorsFile load_safetensors(const std::string& path);
+
+// A file's header alone, for a loader that reads each tensor straight into its destination (so a
+// model is never held twice in memory) and converts dtypes as it goes:
+//   SafetensorsIndex ix = read_safetensors_index("gpt2/model.safetensors");
+//   const SafetensorsIndex::Tensor* t = ix.find("wte.weight");   // dtype "F16", shape [50257, 768]
+//   read_safetensors_values(ix, *t, 0, t->numel(), wte.data());   // converted to float
+// The header is checked as load_safetensors checks it, but every dtype the format defines is accepted:
+// the caller decides which tensors it reads.
+struct SafetensorsIndex {
+    struct Tensor {
+        std::string name;
+        std::string dtype;    // "F32", "F16", "BF16", "F64", "I64", "BOOL", ...
+        Shape shape;
+        int64_t begin, end;   // byte range within the data section
+        int64_t numel() const { return shape_numel(shape); }
+    };
+    std::string path;
+    std::vector<Tensor> tensors;   // in the order of their bytes
+    std::map<std::string, std::string> metadata;
+    int64_t data_start = 0;        // file offset of the data section
+    const Tensor* find(const std::string& name) const;   // nullptr if absent
+};
+SafetensorsIndex read_safetensors_index(const std::string& path);
+
+// Elements [first, first + count) of one tensor, converted to real, into out (count,). Reads through a
+// small fixed buffer. Throws std::runtime_error naming the file and tensor for a dtype other than F32,
+// F64, F16 and BF16 or a failed read; std::invalid_argument for a range outside the tensor.
+void read_safetensors_values(const SafetensorsIndex& index, const SafetensorsIndex::Tensor& t, int64_t first,
+                             int64_t count, real* out);
 
 // How a file's tensors differ from the wanted names and shapes: "" if they are the same set, else
 // "missing from the file: ...; not in the model: ...; shape mismatch: "w" is [2, 3] in the file but
