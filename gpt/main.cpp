@@ -253,8 +253,9 @@ int cmd_train(int argc, char** argv) {
     TrainResult r = train(o, &g_stop);
     if (r.interrupted) return 128 + int(g_stop_signal);
     if (r.already_done) return 0;
-    std::printf("\ndone: %lld iterations in %.1f s on %d threads; train loss %.4f, val loss %.4f (best %.4f)\n",
-                (long long)r.iters, r.seconds, omp_get_max_threads(), r.train_loss, r.val_loss, r.best_val);
+    const int nt = omp_get_max_threads();
+    std::printf("\ndone: %lld iterations in %.1f s on %d thread%s; train loss %.4f, val loss %.4f (best %.4f)\n",
+                (long long)r.iters, r.seconds, nt, nt == 1 ? "" : "s", r.train_loss, r.val_loss, r.best_val);
     std::printf("model: %s/model.safetensors   sample: build/gpt sample --ckpt %s\n", o.out.c_str(), o.out.c_str());
     return 0;
 }
