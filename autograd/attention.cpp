@@ -5,7 +5,7 @@
 // that) and the KV-cache attention used when sampling (gpt/sample.cpp).
 #include "autograd/attention.h"
 
-#include <omp.h>
+#include "autograd/omp.h"
 
 #include <algorithm>
 #include <cmath>

@@ -23,7 +23,7 @@ inline float fast_exp(float x) {
     float n = (c * 1.44269504088896341f + round) - round;
     float r = c - n * 0.693145751953125f - n * 1.428606765330187e-06f;   // ln 2 split in two for precision
     float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.6666667e-1f + r * (4.1666668e-2f + r * (8.3333338e-3f + r * 1.3888889e-3f)))));
-    int32_t bits = (int32_t(n) + 127) << 23;
+    int32_t bits = (int32_t(n == n ? n : 0.0f) + 127) << 23;   // int32_t(NaN) is undefined; p carries the NaN
     float scale;
     std::memcpy(&scale, &bits, sizeof scale);
     return x < -87.0f ? 0.0f : p * scale;

@@ -6,7 +6,7 @@
 // and always in the double build, the portable micro-kernel) and AVX-512.
 #include "autograd/gemm.h"
 
-#include <omp.h>
+#include "autograd/omp.h"
 
 #include <algorithm>
 #include <atomic>
@@ -306,8 +306,8 @@ void gemm_small(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, con
 // along K when B is stored (N, K) and as row updates along N when it is stored (K, N). Each element's
 // sum is in a fixed order on one thread, so the bits do not depend on the thread count.
 void gemm_rows(bool trans_b, int64_t M, int64_t N, int64_t K, const real* A, int64_t lda, const real* B,
-               int64_t ldb, real* C, int64_t ldc, bool accumulate, bool may_thread) {
-    constexpr int64_t kColumns = 64;   // columns per task
+               int64_t ldb, real* C, int64_t ldc, bool accumulate, [[maybe_unused]] bool may_thread) {
+    constexpr int64_t kColumns = 64;   // columns per task (may_thread is read only by OpenMP's `if`)
     const int64_t tasks = ceil_div(N, kColumns);
 #pragma omp parallel for schedule(static) if (may_thread && M * N * K >= kParallelGemm)
     for (int64_t t = 0; t < tasks; t++) {

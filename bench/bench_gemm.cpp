@@ -4,7 +4,7 @@
 //   bench_gemm --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 // Not here: the backward's transposed layouts (they share the packing code and cost the same).
 #include <benchmark/benchmark.h>
-#include <omp.h>
+#include "autograd/omp.h"
 
 #include <vector>
 

@@ -10,7 +10,7 @@
 // input's gradient, TN for the weight's.
 #include <benchmark/benchmark.h>
 #include <cblas.h>
-#include <omp.h>
+#include "autograd/omp.h"
 
 #include <vector>
 

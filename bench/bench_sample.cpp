@@ -6,7 +6,7 @@
 // second (one thread, so equal to wall time on an idle machine, and steadier on a shared one).
 //   bench_sample --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
-#include <omp.h>
+#include "autograd/omp.h"
 
 #include "gpt/sample.h"
 

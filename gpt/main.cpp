@@ -3,7 +3,7 @@
 //   gpt sample --ckpt DIR [--prompt TEXT] [--tokens N] [--temperature T] [--top-k K] [--top-p P]
 //   gpt eval   --ckpt DIR --data FILE [--split all|train|val]
 // Every error is one line on stderr and a non-zero exit status.
-#include <omp.h>
+#include "autograd/omp.h"
 #include <unistd.h>
 
 #include <csignal>

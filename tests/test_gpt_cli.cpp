@@ -36,7 +36,9 @@ struct Result {
 
 Result run(const std::string& args) {
     static std::string dir = temp_dir();
-    std::string cmd = "timeout 60 " + gpt_path() + " " + args + " > " + dir + "/out 2> " + dir + "/err < /dev/null";
+    // coreutils' timeout guards against a hang; macOS has no `timeout` unless coreutils is installed
+    static const std::string limit = std::system("command -v timeout >/dev/null 2>&1") == 0 ? "timeout 60 " : "";
+    std::string cmd = limit + gpt_path() + " " + args + " > " + dir + "/out 2> " + dir + "/err < /dev/null";
     int rc = std::system(cmd.c_str());
     return {WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc), slurp(dir + "/out"), slurp(dir + "/err")};
 }

@@ -5,7 +5,7 @@
 // intrinsics; packing; OpenMP threads over row blocks; and how far each step gets, in GFLOP/s, against the
 // machine's own FMA peak and against gs::gemm. Every version is checked against the naive result.
 // Assumes: chapter 4 (matmul). Library code used: autograd/gemm.h.  Usage: 12_making_it_fast [--quick]
-#include <omp.h>
+#include "autograd/omp.h"
 
 #include <algorithm>
 #include <chrono>
@@ -253,7 +253,7 @@ int main(int argc, char** argv) {
         matmul_ijk(M, N, K, A.data(), B.data(), ref.data());
         double t_naive = 0, t_omp = 0;
         for (const auto& [name, fn] : versions) {
-            double s = best_time([&] { fn(M, N, K, A.data(), B.data(), C.data()); }), diff = 0;
+            double s = best_time([&, f = fn] { f(M, N, K, A.data(), B.data(), C.data()); }), diff = 0;
             for (size_t q = 0; q < C.size(); q++) diff = std::max(diff, double(std::fabs(C[q] - ref[q])));
             if (fn == matmul_ijk) t_naive = s;
             if (fn == matmul_omp) t_omp = s;
