@@ -1,7 +1,7 @@
 // fast_exp and fast_tanh (autograd/fast_math.h) against libm: their error is measured, not assumed;
 // their vector code against single calls, and GELU's bits on 1, 2 and 3 threads.
 #include <gtest/gtest.h>
-#include <omp.h>
+#include "autograd/omp.h"
 
 #include <cmath>
 #include <cstring>
