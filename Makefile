@@ -135,7 +135,7 @@ else
 endif
 
 # ---- sources and targets -----------------------------------------------------------------------------
-LIB_SRCS   := $(wildcard autograd/*.cpp nn/*.cpp gpt/*.cpp)
+LIB_SRCS   := $(wildcard autograd/*.cpp nn/*.cpp nn/io/*.cpp gpt/*.cpp)
 LIB_SRCS   := $(filter-out gpt/main.cpp,$(LIB_SRCS))
 TEST_SRCS  := $(wildcard tests/test_*.cpp)
 GRAD_SRCS  := $(wildcard tests/grad/test_*.cpp)
@@ -326,3 +326,8 @@ tsan:
 
 cppcheck:
 	@bash scripts/cppcheck
+include tutorials/figures.mk
+include tutorials/exercises/exercises.mk
+
+# ---- GPT-2's tokenizer against its JavaScript reference (make test-gpt2-tokenizer) ----------------
+include tests/gpt2_tokenizer/rules.mk

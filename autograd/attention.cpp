@@ -1,8 +1,8 @@
 // causal_attention: the naive reference kernels, the fast kernels and the op, forward and backward
-// side by side. The fast kernels give each (batch, head) pair to one thread and run its T x T x hs
-// products as gemm() calls cut into row blocks, so most of the masked upper triangle is never computed.
-// Not here: dropout on the attention weights (CausalSelfAttention falls back to the composed ops for
-// that) and the KV-cache attention used when sampling (gpt/sample.cpp).
+// side by side; then the cached forward for generation, and the reference built from the general ops.
+// The fast kernels give each (batch, head) pair to one thread and run its T x T x hs products as gemm()
+// calls cut into row blocks, so most of the masked upper triangle is never computed.
+// Not here: the KV cache itself (gpt/model.h) and the sampler (gpt/sample.cpp).
 #include "autograd/attention.h"
 
 #include "autograd/omp.h"
@@ -12,9 +12,15 @@
 #include <limits>
 #include <vector>
 
+#include "autograd/dropout.h"
+#include "autograd/elementwise.h"
 #include "autograd/fast_math.h"
 #include "autograd/gemm.h"
+#include "autograd/mask.h"
+#include "autograd/matmul.h"
 #include "autograd/parallel.h"
+#include "autograd/shape.h"
+#include "autograd/softmax.h"
 
 namespace gs {
 
@@ -223,6 +229,111 @@ void attention_backward(real* dqkv, const real* dout, const real* qkv, const rea
     }
 }
 
+// ---- the cached forward (generation): new queries at positions pos0.. over the cached keys ----
+//   k_j, v_j for j in [pos0, pos0 + Tn) are written into the cache first, then for the last Tq queries t:
+//   s_tj = q_t · k_j / sqrt(hs) (j <= pos0 + t);  a_t = softmax_j(s_t);  y_t = sum_j a_tj v_j
+
+void attention_cached_forward_naive(real* out, real* kcache, real* vcache, const real* qkv, int64_t B, int64_t Tn,
+                                    int64_t Tq, int64_t pos0, int64_t maxT, int64_t C, int64_t NH) {
+    int64_t hs = C / NH;
+    real scale = score_scale(hs);
+    std::vector<real> a(size_t(pos0 + Tn), 0);   // (pos0+Tn,) one query's weights
+    for (int64_t b = 0; b < B; b++) {
+        for (int64_t h = 0; h < NH; h++) {
+            real* K = kcache + (b * NH + h) * maxT * hs;   // (maxT, hs)
+            real* V = vcache + (b * NH + h) * maxT * hs;   // (maxT, hs)
+            for (int64_t t = 0; t < Tn; t++)
+                for (int64_t d = 0; d < hs; d++) {
+                    K[(pos0 + t) * hs + d] = qkv[(b * Tn + t) * 3 * C + C + h * hs + d];
+                    V[(pos0 + t) * hs + d] = qkv[(b * Tn + t) * 3 * C + 2 * C + h * hs + d];
+                }
+            for (int64_t t = Tn - Tq; t < Tn; t++) {
+                const real* q = qkv + (b * Tn + t) * 3 * C + h * hs;   // (hs,)
+                int64_t n = pos0 + t + 1;                              // keys 0 .. pos0+t
+                real max = -std::numeric_limits<real>::infinity();
+                for (int64_t j = 0; j < n; j++) {
+                    real s = 0;
+                    for (int64_t d = 0; d < hs; d++) s += q[d] * K[j * hs + d];
+                    a[size_t(j)] = s * scale;
+                    max = std::max(max, a[size_t(j)]);
+                }
+                real sum = 0;
+                for (int64_t j = 0; j < n; j++) {
+                    a[size_t(j)] = std::exp(a[size_t(j)] - max);
+                    sum += a[size_t(j)];
+                }
+                real* y = out + (b * Tq + t - (Tn - Tq)) * C + h * hs;   // (hs,)
+                for (int64_t d = 0; d < hs; d++) {
+                    real acc = 0;
+                    for (int64_t j = 0; j < n; j++) acc += a[size_t(j)] / sum * V[j * hs + d];
+                    y[d] = acc;
+                }
+            }
+        }
+    }
+}
+
+namespace {
+// Scores of one row block of queries, (kRowBlock, pos0 + Tn) per thread, grown (never shrunk) by the
+// calling thread before the team starts: no heap allocation in steady state, none inside the team.
+thread_local std::vector<real> t_cached_scores;
+}  // namespace
+
+void attention_cached_forward(real* out, real* kcache, real* vcache, const real* qkv, int64_t B, int64_t Tn,
+                              int64_t Tq, int64_t pos0, int64_t maxT, int64_t C, int64_t NH) {
+    int64_t hs = C / NH, C3 = 3 * C, n_all = pos0 + Tn, t0 = Tn - Tq;   // queries t0 .. Tn-1
+    real scale = score_scale(hs);
+    bool parallel = B * NH * Tq * n_all * hs >= kParallelMin;   // one new token's attention is far below it
+    int64_t threads = parallel ? omp_get_max_threads() : 1;
+    int64_t block = std::min(kRowBlock, Tq) * n_all;   // one thread's scores
+    if (int64_t(t_cached_scores.size()) < threads * block) t_cached_scores.resize(size_t(threads * block));
+    real* scratch = t_cached_scores.data();
+    // Iteration (b, h) writes only its own (maxT, hs) slices of the two caches, head h's columns of
+    // batch b's rows of out, and its thread's block of scratch: threads never write the same memory.
+#pragma omp parallel for schedule(static) if (parallel)
+    for (int64_t bh = 0; bh < B * NH; bh++) {
+        int64_t b = bh / NH, h = bh % NH;
+        const real* q = qkv + b * Tn * C3 + h * hs;   // (Tn, hs), rows 3C apart; k and v follow at +C, +2C
+        real* K = kcache + bh * maxT * hs;            // (maxT, hs)
+        real* V = vcache + bh * maxT * hs;            // (maxT, hs)
+        real* y = out + b * Tq * C + h * hs;          // (Tq, hs), rows C apart
+        real* s = scratch + omp_get_thread_num() * block;
+        for (int64_t t = 0; t < Tn; t++) {   // append first: query t also sees the keys t' <= t of this call
+            std::copy(q + t * C3 + C, q + t * C3 + C + hs, K + (pos0 + t) * hs);
+            std::copy(q + t * C3 + 2 * C, q + t * C3 + 2 * C + hs, V + (pos0 + t) * hs);
+        }
+        // As in attention_forward: row blocks of queries, each block's products stopping at its last
+        // query's key. With one new token that is one row: gemm() takes it without packing.
+        for (int64_t i0 = t0; i0 < Tn; i0 += kRowBlock) {
+            int64_t r = std::min(kRowBlock, Tn - i0), n = pos0 + i0 + r;   // (r, n) scores
+            gemm(false, true, r, n, hs, q + i0 * C3, C3, K, hs, s, n, false);
+            for (int64_t t = 0; t < r; t++) causal_softmax_row(s + t * n, pos0 + i0 + t + 1, n, n, scale);
+            gemm(false, false, r, hs, n, s, n, V, hs, y + (i0 - t0) * C, C, false);
+        }
+    }
+}
+
+// ---- the reference, from the general ops ----
+
+Tensor causal_attention_reference(const Tensor& qkv, int64_t n_head, real dropout_p, Rng* dropout_rng) {
+    check(qkv.dim() == 3 && qkv.size(2) % 3 == 0, "causal_attention_reference", "qkv must be (B, T, 3C), got ",
+          qkv.shape());
+    int64_t B = qkv.size(0), T = qkv.size(1), C = qkv.size(2) / 3, NH = n_head;
+    check(NH > 0 && C % NH == 0, "causal_attention_reference", "C = ", C, " does not split into n_head = ", NH,
+          " heads");
+    check(dropout_p == 0 || dropout_rng, "causal_attention_reference", "dropout ", dropout_p, " needs an Rng");
+    int64_t hs = C / NH;
+    std::vector<Tensor> parts = split(qkv, C, 2);   // 3 x (B, T, C)
+    auto heads = [&](const Tensor& t) { return transpose(reshape(t, {B, T, NH, hs}), 1, 2); };
+    Tensor q = heads(parts[0]), k = heads(parts[1]), v = heads(parts[2]);               // (B, NH, T, hs)
+    Tensor att = matmul(q, transpose(k, 2, 3)) * score_scale(hs);                       // (B, NH, T, T)
+    att = masked_fill(att, causal_mask(T), -std::numeric_limits<real>::infinity());    // no peeking ahead
+    att = softmax(att, 3);
+    if (dropout_p > 0) att = dropout(att, dropout_p, true, *dropout_rng);
+    Tensor y = matmul(att, v);                                                          // (B, NH, T, hs)
+    return reshape(transpose(y, 1, 2), {B, T, C});                                      // heads side by side
+}
+
 // ---- the op ----
 
 Tensor causal_attention(const Tensor& qkv, int64_t n_head) {
@@ -240,6 +351,27 @@ Tensor causal_attention(const Tensor& qkv, int64_t n_head) {
         const Shape& s = qkv.shape();
         attention_backward(qkv.grad(), out.grad(), qkv.data(), att.data(), s[0], s[1], s[2] / 3, n_head);
     });
+    return y;
+}
+
+Tensor causal_attention_cached(const Tensor& qkv, int64_t n_head, Tensor& k_cache, Tensor& v_cache, int64_t pos0,
+                               bool last_only) {
+    const char* op = "causal_attention_cached";
+    check(qkv.dim() == 3 && qkv.size(2) % 3 == 0, op, "qkv must be (B, Tn, 3C), got ", qkv.shape());
+    int64_t B = qkv.size(0), Tn = qkv.size(1), C = qkv.size(2) / 3;
+    check(n_head > 0 && C > 0 && C % n_head == 0, op, "C = ", C, " (qkv is ", qkv.shape(),
+          ") does not split into n_head = ", n_head, " heads of equal, non-zero size");
+    Shape want{B, n_head, k_cache.dim() == 4 ? k_cache.size(2) : 0, C / n_head};
+    check(k_cache.dim() == 4 && k_cache.shape() == want && v_cache.shape() == want, op,
+          "the caches must be (B, NH, maxT, hs) = ", want, " for qkv ", qkv.shape(), " and n_head ", n_head,
+          ", got k ", k_cache.shape(), " and v ", v_cache.shape());
+    int64_t maxT = k_cache.size(2);
+    check(pos0 >= 0 && pos0 + Tn <= maxT, op, "cannot add ", Tn, " positions after ", pos0,
+          ": the cache holds only ", maxT);
+    check(!(qkv.requires_grad() && grad_enabled()), op, "has no backward (it is for generation): run it under NoGradGuard");
+    int64_t Tq = last_only ? std::min<int64_t>(Tn, 1) : Tn;   // the queries wanted: the last Tq
+    Tensor y = Tensor::empty({B, Tq, C});
+    attention_cached_forward(y.data(), k_cache.data(), v_cache.data(), qkv.data(), B, Tn, Tq, pos0, maxT, C, n_head);
     return y;
 }
 

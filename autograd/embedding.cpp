@@ -46,16 +46,16 @@ Tensor embedding(const Tensor& weight, const Indices& idx) {
     check(weight.dim() == 2, "embedding", "weight must be 2-d (V, C), got ", weight.shape());
     int64_t V = weight.size(0), C = weight.size(1), n = idx.numel();
     for (int64_t k = 0; k < n; k++)
-        check(idx.data[size_t(k)] >= 0 && idx.data[size_t(k)] < V, "embedding", "index ", idx.data[size_t(k)],
-              " at position ", position_of(k, idx.shape), " is outside [0, ", V, ") for a weight of shape ",
+        check(idx.data()[size_t(k)] >= 0 && idx.data()[size_t(k)] < V, "embedding", "index ", idx.data()[size_t(k)],
+              " at position ", position_of(k, idx.shape()), " is outside [0, ", V, ") for a weight of shape ",
               weight.shape());
 
-    Shape shape = idx.shape;
+    Shape shape = idx.shape();
     shape.push_back(C);
     Tensor y = Tensor::empty(shape);
-    embedding_forward(y.data(), weight.data(), idx.data.data(), n, C);
+    embedding_forward(y.data(), weight.data(), idx.data(), n, C);
     y.set_backward("embedding", {weight}, [weight, idx](const Tensor& out) {
-        embedding_backward(weight.grad(), out.grad(), idx.data.data(), idx.numel(), weight.size(1));
+        embedding_backward(weight.grad(), out.grad(), idx.data(), idx.numel(), weight.size(1));
     });
     return y;
 }

@@ -8,7 +8,7 @@
 
 namespace gs {
 
-// weight (V, C), idx any shape with values in [0, V) -> (idx.shape..., C)
+// weight (V, C), idx any shape with values in [0, V) -> (idx.shape()..., C)
 Tensor embedding(const Tensor& weight, const Indices& idx);
 
 // ---- kernels on raw contiguous buffers; idx already checked to be in [0, V) ----

@@ -9,18 +9,26 @@
 
 namespace gs {
 
-struct Indices {
-    Shape shape;
-    std::vector<int32_t> data;   // (numel,), row-major
-
+class Indices {
+public:
     Indices() = default;
-    Indices(const Shape& s, std::vector<int32_t> values) : shape(s), data(std::move(values)) {
-        check(int64_t(data.size()) == shape_numel(shape), "Indices", "shape ", shape, " holds ",
-              shape_numel(shape), " values but ", data.size(), " were given");
+    Indices(const Shape& s, std::vector<int32_t> values) : shape_(s), data_(std::move(values)) {
+        check(int64_t(data_.size()) == shape_numel(shape_), "Indices", "shape ", shape_, " holds ",
+              shape_numel(shape_), " values but ", data_.size(), " were given");
     }
     static Indices zeros(const Shape& s) { return Indices(s, std::vector<int32_t>(size_t(shape_numel(s)), 0)); }
-    int64_t numel() const { return int64_t(data.size()); }
-    int64_t dim() const { return int64_t(shape.size()); }
+
+    const Shape& shape() const { return shape_; }
+    int64_t dim() const { return int64_t(shape_.size()); }
+    int64_t size(int64_t d) const { return shape_[size_t(wrap_dim(d, shape_, "Indices::size"))]; }
+    int64_t numel() const { return int64_t(data_.size()); }
+    int32_t* data() { return data_.data(); }               // (numel,), row-major
+    const int32_t* data() const { return data_.data(); }
+    const std::vector<int32_t>& to_vector() const { return data_; }
+
+private:
+    Shape shape_;
+    std::vector<int32_t> data_;   // (numel,), row-major
 };
 
 }  // namespace gs

@@ -236,7 +236,7 @@ Indices argmax(const Tensor& x, int64_t dim, bool keepdim) {
           " has more entries than an int32 index can hold");
     Indices arg = Indices::zeros(reduced_shape(x.shape(), d, keepdim));
     std::vector<real> values(size_t(arg.numel()));   // (outer, inner), not returned
-    max_forward(values.data(), arg.data.data(), x.data(), a.outer, a.size, a.inner);
+    max_forward(values.data(), arg.data(), x.data(), a.outer, a.size, a.inner);
     return arg;
 }
 

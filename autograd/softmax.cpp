@@ -156,20 +156,20 @@ void cross_entropy_backward(real* dlogits, const real* logits, const int32_t* ta
 
 Tensor cross_entropy(const Tensor& logits, const Indices& targets, int32_t ignore_index) {
     const Shape& ls = logits.shape();
-    check(logits.dim() >= 1 && targets.shape == Shape(ls.begin(), ls.end() - 1), "cross_entropy",
+    check(logits.dim() >= 1 && targets.shape() == Shape(ls.begin(), ls.end() - 1), "cross_entropy",
           "targets must have the logits' shape without the last dim: logits are ", ls, ", targets are ",
-          targets.shape);
+          targets.shape());
     int64_t C = ls.back(), N = targets.numel();
-    const int32_t* t = targets.data.data();
+    const int32_t* t = targets.data();
     int64_t count = 0;
     for (int64_t n = 0; n < N; n++) {
         if (t[n] == ignore_index) continue;
-        check(t[n] >= 0 && t[n] < C, "cross_entropy", "target ", t[n], " at position ", position_of(n, targets.shape),
+        check(t[n] >= 0 && t[n] < C, "cross_entropy", "target ", t[n], " at position ", position_of(n, targets.shape()),
               " is outside [0, ", C, ") for logits of shape ", ls);
         count++;
     }
     check(count > 0, "cross_entropy", "every target is ignore_index (", ignore_index, "), so the mean is over ",
-          "no targets; targets are ", targets.shape);
+          "no targets; targets are ", targets.shape());
 
     Tensor losses = Tensor::empty({N});
     cross_entropy_forward(losses.data(), logits.data(), t, N, C, ignore_index);
@@ -180,7 +180,7 @@ Tensor cross_entropy(const Tensor& logits, const Indices& targets, int32_t ignor
     // loss = (1/count) sum_n loss_n;   dlogits_n += (softmax(x_n) - onehot(t_n)) * dloss / count
     loss.set_backward("cross_entropy", {logits}, [logits, targets, ignore_index, count](const Tensor& out) {
         real scale = out.grad()[0] / real(count);
-        cross_entropy_backward(logits.grad(), logits.data(), targets.data.data(), scale, targets.numel(),
+        cross_entropy_backward(logits.grad(), logits.data(), targets.data(), scale, targets.numel(),
                                logits.shape().back(), ignore_index);
     });
     return loss;

@@ -1,6 +1,6 @@
 // Attention speed, in GFLOP/s: the naive kernels, the fast kernels, the fused op (fast kernels plus
-// autograd) and the composed ops (split / matmul / masked_fill / softmax, as CausalSelfAttention ran
-// before the fused op), forward and forward+backward, at a small GPT's shape (B=12, T=64, C=128, NH=4)
+// autograd) and the composed reference (causal_attention_reference: split / matmul / masked_fill /
+// softmax, as CausalSelfAttention ran before the fused op), forward and forward+backward, at a small GPT's shape (B=12, T=64, C=128, NH=4)
 // and a longer context (B=4, T=256, C=384, NH=6), on 1 and 2 threads. Then a whole GPT training step
 // (forward + backward, B=12, T=64, C=128, L=4, V=65) with either attention: the ratio is the speedup.
 // Flops: the causal forward's two products cover half of each T x T matrix, 2 * 2 * B*NH*T*T*hs / 2;
@@ -9,20 +9,13 @@
 #include <benchmark/benchmark.h>
 #include "autograd/omp.h"
 
-#include <cmath>
-#include <limits>
-#include <stdexcept>
 #include <vector>
 
 #include "autograd/attention.h"
-#include "autograd/elementwise.h"
-#include "autograd/mask.h"
-#include "autograd/matmul.h"
-#include "autograd/shape.h"
-#include "autograd/softmax.h"
 #include "gpt/model.h"
 
 using namespace gs;
+using namespace gs::gpt;
 
 namespace {
 
@@ -34,17 +27,6 @@ std::vector<real> random_vec(int64_t n, uint64_t seed) {
     std::vector<real> v(size_t(n), 0);
     for (real& x : v) x = real(rng.normal());
     return v;
-}
-
-// The attention as nanoGPT writes it, from the general ops.
-Tensor composed_attention(const Tensor& qkv, int64_t NH) {
-    int64_t B = qkv.size(0), T = qkv.size(1), C = qkv.size(2) / 3, hs = C / NH;
-    std::vector<Tensor> parts = split(qkv, C, 2);
-    auto heads = [&](const Tensor& t) { return transpose(reshape(t, {B, T, NH, hs}), 1, 2); };
-    Tensor q = heads(parts[0]), k = heads(parts[1]), v = heads(parts[2]);
-    Tensor att = matmul(q, transpose(k, 2, 3)) * real(1.0 / std::sqrt(double(hs)));
-    att = softmax(masked_fill(att, causal_mask(T), -std::numeric_limits<real>::infinity()), 3);
-    return reshape(transpose(matmul(att, v), 1, 2), {B, T, C});
 }
 
 // args: impl, backward (0 or 1), B, T, C, NH, threads
@@ -66,7 +48,7 @@ void BM_attention(benchmark::State& state) {
             benchmark::DoNotOptimize(out.data());
             benchmark::DoNotOptimize(dqkv.data());
         } else {
-            Tensor y = impl == kFusedOp ? causal_attention(x, NH) : composed_attention(x, NH);
+            Tensor y = impl == kFusedOp ? causal_attention(x, NH) : causal_attention_reference(x, NH);
             if (backward) y.backward(dy);
             benchmark::DoNotOptimize(y.data());
             x.zero_grad();
@@ -88,23 +70,7 @@ GPTConfig step_config() {
     c.n_embd = 128;
     c.block_size = 64;
     c.vocab_size = 65;
-    return c;   // dropout 0, so CausalSelfAttention takes the fused op
-}
-
-// GPT::forward's loss written out, block by block, with the attention chosen here; dropout is 0, so
-// every Dropout is the identity and is left out.
-Tensor step_loss(const GPT& m, const Indices& idx, const Indices& targets, bool fused) {
-    int64_t T = idx.shape[1];
-    std::vector<int32_t> positions(size_t(T), 0);
-    for (int64_t t = 0; t < T; t++) positions[size_t(t)] = int32_t(t);
-    Tensor x = m.transformer.wte.forward(idx) + m.transformer.wpe.forward(Indices({T}, positions));
-    for (const auto& b : m.transformer.h) {
-        Tensor qkv = b->attn.c_attn.forward(b->ln_1.forward(x));   // (B, T, 3C)
-        Tensor y = fused ? causal_attention(qkv, m.config.n_head) : composed_attention(qkv, m.config.n_head);
-        x = x + b->attn.c_proj.forward(y);
-        x = x + b->mlp.forward(b->ln_2.forward(x));
-    }
-    return cross_entropy(m.head(m.transformer.ln_f.forward(x)), targets);
+    return c;   // dropout 0: CausalSelfAttention runs the fused op unless its `fused` is switched off
 }
 
 // args: fused (0 or 1), threads
@@ -113,16 +79,14 @@ void BM_gpt_train_step(benchmark::State& state) {
     omp_set_num_threads(int(state.range(1)));
     const int64_t B = 12, T = 64;
     GPT model(step_config(), 1337);
+    for (const auto& block : model.transformer.h) block->attn.fused = fused;   // nanoGPT's `flash` switch
     Rng rng(7);
     std::vector<int32_t> tok(size_t(B * T + 1), 0);
     for (int32_t& t : tok) t = int32_t(rng.next_u32() % 65);
     Indices idx({B, T}, std::vector<int32_t>(tok.begin(), tok.end() - 1));
     Indices targets({B, T}, std::vector<int32_t>(tok.begin() + 1, tok.end()));
-    // the step written out here is the model's own: with the fused attention it gives the same loss bits
-    if (step_loss(model, idx, targets, true).item() != model.forward(idx, targets).loss.item())
-        throw std::logic_error("bench_attention: step_loss does not reproduce GPT::forward");
     for (auto _ : state) {
-        Tensor loss = step_loss(model, idx, targets, fused);
+        Tensor loss = model.forward(idx, targets).loss;
         loss.backward();
         model.zero_grad();
         benchmark::DoNotOptimize(loss.data());

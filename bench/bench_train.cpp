@@ -24,6 +24,7 @@
 #include "nn/schedule.h"
 
 using namespace gs;
+using namespace gs::gpt;
 
 namespace {
 
@@ -60,8 +61,8 @@ void random_batch(Indices& x, Indices& y, int64_t B, int64_t T, int64_t V) {
         int32_t prev = int32_t(rng.below(uint32_t(V)));
         for (int64_t t = 0; t < T; t++) {
             int32_t next = int32_t(rng.below(uint32_t(V)));
-            x.data[size_t(b * T + t)] = prev;
-            y.data[size_t(b * T + t)] = next;
+            x.data()[size_t(b * T + t)] = prev;
+            y.data()[size_t(b * T + t)] = next;
             prev = next;
         }
     }

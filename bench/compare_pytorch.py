@@ -21,6 +21,20 @@ rounds of each round's median step time.
 
   /usr/bin/python3 bench/compare_pytorch.py [--bench build/bench/bench_train] [--configs default,gpt2]
                                            [--rounds 3] [--json results.json]
+
+With --generate it compares generation instead: 2,000 tokens (--gen-tokens) sampled from the default
+model with random weights after a 1-token prompt, at temperature 1, by gradschool's generate() (the
+BM_generate entries of build/bench/bench_sample, with and without the KV cache) and by the same model
+in PyTorch. PyTorch gets its best here too: a full recompute of the last block_size tokens per token
+(ln_f and lm_head on the last position only) and a KV-cache variant of its own (the prompt prefilled,
+then one position per token; once the window slides, the window run again, refilling the cache), each
+under torch.no_grad() and torch.inference_mode(), on 1 and 2 threads (2 threads with OpenBLAS on 2 and
+on 1), each with OMP_WAIT_POLICY=passive and the default (--policies; gradschool runs with each too).
+The target is gradschool on 2 threads with the default policy, as `gpt sample` runs.
+
+  /usr/bin/python3 bench/compare_pytorch.py --generate [--bench-sample build/bench/bench_sample]
+                                           [--gen-tokens 2000] [--policies passive,default] [--rounds 3]
+                                           [--json results.json]
 Needs Debian's python3-torch (1.13) at /usr/bin/python3, not a pyenv python.
 """
 import argparse
@@ -189,16 +203,20 @@ def child(args):
 
 
 # ---- the parent: alternate PyTorch processes and gradschool runs ------------------------------------
-def run_pytorch(config, threads, policy, blas_threads):
-    """{variant: (wall, cpu)} median seconds per step, from a fresh process."""
+def run_child(flags, threads, policy, blas_threads):
+    """The JSON line a fresh child process (--child or --child-generate, with `flags`) prints."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(blas_threads))
     env.pop("OMP_WAIT_POLICY", None)
     if policy == "passive":
         env["OMP_WAIT_POLICY"] = "passive"
-    cmd = [sys.executable, os.path.abspath(__file__), "--child", "--config", config, "--threads", str(threads),
-           "--steps", str(STEPS[config])]
+    cmd = [sys.executable, os.path.abspath(__file__)] + flags + ["--threads", str(threads)]
     res = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
-    out = json.loads(res.stdout.strip().splitlines()[-1])
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def run_pytorch(config, threads, policy, blas_threads):
+    """{variant: (wall, cpu)} median seconds per step, from a fresh process."""
+    out = run_child(["--child", "--config", config, "--steps", str(STEPS[config])], threads, policy, blas_threads)
     blas = "" if blas_threads == threads else f"blas{blas_threads}/"
     return {f"{policy}/{blas}{opt}": tuple(v) for opt, v in out.items()}
 
@@ -249,15 +267,21 @@ def measure(bench, config, threads, rounds):
                 ratio=pt[best][0] / gs[0], rounds=rounds)
 
 
-def compare(args):
+def announce(what, path, option):
+    """The gradschool program's absolute path, after printing what runs against what, where and when."""
     import torch
-    bench = os.path.abspath(args.bench)
+    bench = os.path.abspath(path)
     if not os.access(bench, os.X_OK):
-        sys.exit(f"compare_pytorch: no gradschool benchmark at {bench}; build it (make bench) or pass --bench")
+        sys.exit(f"compare_pytorch: no gradschool benchmark at {bench}; build it (make bench) or pass {option}")
     head = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout
     head = head.strip() or "unknown: not a git checkout"
-    print(f"compare_pytorch: torch {torch.__version__}, gradschool {bench} (commit {head}), "
+    print(f"compare_pytorch{what}: torch {torch.__version__}, gradschool {bench} (commit {head}), "
           f"{os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}, load {os.getloadavg()[0]:.1f}", flush=True)
+    return bench
+
+
+def compare(args):
+    bench = announce("", args.bench, "--bench")
     results = [measure(bench, c, t, args.rounds) for c in args.configs.split(",") for t in (1, 2)]
 
     print(f"\ntokens/s, wall clock, median over {args.rounds} rounds (torch: its best variant)")
@@ -283,6 +307,146 @@ def compare(args):
             json.dump(results, f, indent=1)
 
 
+# ---- generation ------------------------------------------------------------------------------------
+def gpt_trunk(torch, model, idx, pos0, cache):
+    """ln_f of the last position after the blocks, for tokens idx (1, Tn) at positions pos0..; with a
+    cache (a list of [k, v] per layer, each (1, NH, block_size, hs)), the keys and values of positions
+    0..pos0-1 come from it and the new ones are written into it."""
+    F = torch.nn.functional
+    Tn = idx.shape[1]
+    x = model.wte(idx) + model.wpe(torch.arange(pos0, pos0 + Tn))
+    if cache is None:
+        for block in model.h:
+            x = block(x)
+        return model.ln_f(x[:, -1])
+    for block, (kc, vc) in zip(model.h, cache):
+        a = block.attn
+        C = x.shape[2]
+        NH, hs = kc.shape[1], kc.shape[3]
+        q, k, v = a.c_attn(block.ln_1(x)).split(C, dim=2)
+        q, k, v = (t.view(1, Tn, NH, hs).transpose(1, 2) for t in (q, k, v))   # (1, NH, Tn, hs)
+        kc[:, :, pos0:pos0 + Tn] = k
+        vc[:, :, pos0:pos0 + Tn] = v
+        K, V = kc[:, :, :pos0 + Tn], vc[:, :, :pos0 + Tn]
+        att = torch.matmul(q, K.transpose(2, 3)) * (1.0 / math.sqrt(hs))
+        if Tn > 1:
+            att = att + a.mask[pos0:pos0 + Tn, :pos0 + Tn]
+        y = torch.matmul(att.softmax(dim=-1), V).transpose(1, 2).reshape(1, Tn, C)
+        x = x + a.c_proj(y)
+        x = x + block.c_proj(F.gelu(block.c_fc(block.ln_2(x)), approximate="tanh"))
+    return model.ln_f(x[:, -1])
+
+
+def torch_generate(torch, model, cfg, n_tokens, use_cache):
+    """n_tokens sampled after the prompt [0], as gradschool's generate() does (temperature 1)."""
+    F = torch.nn.functional
+    T, C, NH = cfg["block_size"], cfg["n_embd"], cfg["n_head"]
+    context = [0]
+    cache = [[torch.zeros(1, NH, T, C // NH), torch.zeros(1, NH, T, C // NH)] for _ in model.h] if use_cache else None
+    filled = 0
+    for i in range(n_tokens):
+        if not use_cache:
+            h = gpt_trunk(torch, model, torch.tensor([context[-T:]]), 0, None)
+        elif i == 0 or filled == T:   # the prompt, or the window slid: run the last T tokens, refilling
+            window = context[-T:]
+            h = gpt_trunk(torch, model, torch.tensor([window]), 0, cache)
+            filled = len(window)
+        else:
+            h = gpt_trunk(torch, model, torch.tensor([[context[-1]]]), filled, cache)
+            filled += 1
+        probs = F.linear(h, model.wte.weight).softmax(dim=-1)   # (1, V), tied lm_head
+        context.append(int(torch.multinomial(probs, 1)))
+    return context[1:]
+
+
+def child_generate(args):
+    """One process: one thread count and wait policy; times each generation variant. One JSON line."""
+    import torch
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(1337)
+    cfg = CONFIGS["default"]
+    model = build_model(torch, cfg).eval()
+    out = {}
+    for use_cache in (False, True):
+        for mode in ("no_grad", "inference_mode"):
+            ctx = torch.no_grad if mode == "no_grad" else torch.inference_mode
+            with ctx():
+                torch_generate(torch, model, cfg, 2 * cfg["block_size"], use_cache)   # warm-up, past one window
+                t0, c0 = time.perf_counter(), time.process_time()
+                torch_generate(torch, model, cfg, args.steps, use_cache)
+                out[("kvcache" if use_cache else "recompute") + "/" + mode] = [time.perf_counter() - t0,
+                                                                               time.process_time() - c0]
+    print(json.dumps(out))
+
+
+def run_pytorch_generate(threads, policy, blas_threads, tokens):
+    """{variant: (wall, cpu) seconds for `tokens` tokens}, from a fresh process."""
+    out = run_child(["--child-generate", "--steps", str(tokens)], threads, policy, blas_threads)
+    blas = "" if blas_threads == threads else f"blas{blas_threads}/"
+    return {f"{threads}t/{policy}/{blas}{k}": tuple(v) for k, v in out.items()}
+
+
+def run_gradschool_generate(bench, threads, use_cache, tokens, policy):
+    """(wall, cpu) seconds for `tokens` tokens from bench_sample's BM_generate (one iteration)."""
+    env = dict(os.environ)
+    env.pop("OMP_WAIT_POLICY", None)
+    if policy == "passive":
+        env["OMP_WAIT_POLICY"] = "passive"
+    flt = f"^BM_generate/cache:{int(use_cache)}/tokens:{tokens}/block:64/threads:{threads}/"
+    res = subprocess.run([bench, f"--benchmark_filter={flt}", "--benchmark_format=json"], env=env, check=True,
+                         capture_output=True, text=True)
+    runs = json.loads(res.stdout)["benchmarks"]
+    if len(runs) != 1 or "error_message" in runs[0]:
+        raise RuntimeError(f"{bench} with filter {flt} gave {runs}: BM_generate runs {tokens} tokens?")
+    return runs[0]["real_time"] / 1000.0, runs[0]["cpu_time"] / 1000.0   # ms -> s
+
+
+def compare_generate(args):
+    n = args.gen_tokens
+    bench = announce(f" --generate ({n} tokens, default model)", args.bench_sample, "--bench-sample")
+    gs, pt = {}, {}
+    for r in range(args.rounds):
+        for threads in (1, 2):
+            for policy in args.policies.split(","):
+                for use_cache in (False, True):
+                    key = f"{threads}t/{policy}/" + ("kvcache" if use_cache else "recompute")
+                    gs.setdefault(key, []).append(run_gradschool_generate(bench, threads, use_cache, n, policy))
+        for threads in (1, 2):
+            for policy in args.policies.split(","):
+                for blas_threads in sorted({threads, 1}, reverse=True):
+                    for k, v in run_pytorch_generate(threads, policy, blas_threads, n).items():
+                        pt.setdefault(k, []).append(v)
+        best_pt = min(pt, key=lambda k: pt[k][-1][0])
+        print(f"  [round {r + 1}/{args.rounds}, load {os.getloadavg()[0]:.1f}] tok/s: gradschool "
+              + ", ".join(f"{k} {n / v[-1][0]:,.0f}" for k, v in gs.items())
+              + f"; torch best {best_pt} {n / pt[best_pt][-1][0]:,.0f}", flush=True)
+
+    def med(ts):   # medians over the rounds of the wall and the CPU seconds
+        return statistics.median(t[0] for t in ts), statistics.median(t[1] for t in ts)
+
+    gs_med, pt_med = {k: med(v) for k, v in gs.items()}, {k: med(v) for k, v in pt.items()}
+    print(f"\n{n} tokens, tokens/s, median over {args.rounds} rounds: wall clock (per CPU-second)")
+    for who, d in (("gradschool", gs_med), ("torch", pt_med)):
+        for k in sorted(d, key=lambda k: d[k][0]):
+            print(f"  {who:10} {k:40} {n / d[k][0]:>8,.0f} ({n / d[k][1]:,.0f})")
+    best = min(pt_med, key=lambda k: pt_med[k][0])
+    default = "default" if "default" in args.policies.split(",") else args.policies.split(",")[0]
+    for threads in (1, 2):
+        c, f = gs_med[f"{threads}t/{default}/kvcache"][0], gs_med[f"{threads}t/{default}/recompute"][0]
+        print(f"gradschool {threads} thread(s), {default} policy: KV cache {n / c:,.0f} tok/s, full recompute "
+              f"{n / f:,.0f}: the cache is {f / c:.2f}x as fast")
+    g = gs_med[f"2t/{default}/kvcache"][0]
+    print(f"gradschool (2 threads, KV cache, {default} policy) {n / g:,.0f} tok/s vs torch's best ({best}) "
+          f"{n / pt_med[best][0]:,.0f}: {pt_med[best][0] / g:.2f}x")
+    g1 = gs_med[f"1t/{default}/kvcache"][1]
+    t1 = min(v[1] for k, v in pt_med.items() if k.startswith("1t/"))
+    print(f"1 thread, tokens per CPU-second: gradschool (KV cache) {n / g1:,.0f}, torch's best {n / t1:,.0f}: "
+          f"{t1 / g1:.2f}x")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(dict(tokens=n, rounds=args.rounds, gradschool_s=gs, torch_s=pt), f, indent=1)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--bench", default=os.environ.get("GRADSCHOOL_BENCH_TRAIN",
@@ -291,6 +455,14 @@ def main():
     ap.add_argument("--configs", default="default,gpt2", help="comma-separated: default, gpt2")
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds; figures are medians over them")
     ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--generate", action="store_true", help="compare generation instead of training")
+    ap.add_argument("--bench-sample", default=os.path.join(ROOT, "build", "bench", "bench_sample"),
+                    help="gradschool's bench_sample program, for --generate")
+    ap.add_argument("--gen-tokens", type=int, default=2000,
+                    help="tokens per generation (bench_sample's BM_generate must run the same number)")
+    ap.add_argument("--policies", default="passive,default",
+                    help="OMP_WAIT_POLICY values both sides of --generate run with (default: both)")
+    ap.add_argument("--child-generate", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--config", help=argparse.SUPPRESS)
     ap.add_argument("--threads", type=int, help=argparse.SUPPRESS)
@@ -299,7 +471,12 @@ def main():
     for c in args.configs.split(","):
         if c not in CONFIGS:
             ap.error(f"unknown config {c!r}; choose from {', '.join(CONFIGS)}")
-    child(args) if args.child else compare(args)
+    if args.child_generate:
+        child_generate(args)
+    elif args.child:
+        child(args)
+    else:
+        compare_generate(args) if args.generate else compare(args)
 
 
 if __name__ == "__main__":

@@ -1,35 +1,72 @@
 // Reading the corpus, the train/val split and batching. See data.h.
 #include "gpt/data.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <stdexcept>
 
 #include "autograd/check.h"
+#include "nn/io/utf8.h"
 
-namespace gs {
+namespace gs::gpt {
+
+namespace {
+
+const char* file_kind(mode_t mode) {
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+    if (S_ISSOCK(mode)) return "a socket";
+    return "a special file";
+}
+
+}  // namespace
 
 std::string read_text_file(const std::string& path) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    const fs::file_status st = fs::status(path, ec);
-    if (!fs::exists(st)) throw std::runtime_error(path + ": no such file");
-    if (fs::is_directory(st)) throw std::runtime_error(path + ": is a directory, not a text file");
+    if (path.empty()) throw std::runtime_error("the text file's name is empty");
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever if none comes.
+    // It changes nothing for a regular file, the only kind read below.
+    int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        throw std::runtime_error(path + ": " + (errno == ENOENT ? std::string("no such file")
+                                                                : "cannot open: " + std::string(std::strerror(errno))));
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    struct stat st;
+    if (::fstat(fd, &st) != 0) throw std::runtime_error(path + ": cannot stat: " + std::strerror(errno));
+    // a device such as /dev/zero or /dev/urandom never ends, so only regular files are read
+    if (!S_ISREG(st.st_mode))
+        throw std::runtime_error(path + ": is " + file_kind(st.st_mode) + ", not a text file");
+    if (st.st_size > kMaxTextBytes)
+        throw std::runtime_error(path + ": is " + std::to_string(st.st_size) + " bytes, over the limit of " +
+                                 std::to_string(kMaxTextBytes >> 20) + " MiB");
 
-    std::ifstream f(path, std::ios::binary);
-    if (!f) throw std::runtime_error(path + ": cannot open for reading (" + std::strerror(errno) + ")");
+    // read to the end, but never past the limit, even if the file grows while we read
     std::string bytes;
     char buf[1 << 16];
-    while (f.read(buf, sizeof buf) || f.gcount() > 0) bytes.append(buf, size_t(f.gcount()));
-    if (f.bad()) throw std::runtime_error(path + ": read error");
+    for (;;) {
+        ssize_t got = ::read(fd, buf, sizeof buf);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) throw std::runtime_error(path + ": read error: " + std::strerror(errno));
+        if (got == 0) break;
+        bytes.append(buf, size_t(got));
+        if (int64_t(bytes.size()) > kMaxTextBytes)
+            throw std::runtime_error(path + ": grew past the limit of " + std::to_string(kMaxTextBytes >> 20) +
+                                     " MiB while being read");
+    }
     if (bytes.empty()) throw std::runtime_error(path + ": file is empty");
 
     // a bad file is a runtime_error, so rethrow the decoder's message (it already names the path)
     try {
-        decode_utf8(bytes, path);
+        io::decode_utf8(bytes, path);
     } catch (const std::invalid_argument& e) {
         throw std::runtime_error(e.what());
     }
@@ -53,8 +90,8 @@ namespace {
 // Row `row` of x and y from the T+1 tokens at data[start..start+T].
 void fill_row(Batch& b, int64_t row, const int32_t* data, size_t start, int T) {
     const int32_t* window = data + start;                  // (T+1,)
-    std::copy(window, window + T, b.x.data.data() + row * T);
-    std::copy(window + 1, window + T + 1, b.y.data.data() + row * T);
+    std::copy(window, window + T, b.x.data() + row * T);
+    std::copy(window + 1, window + T + 1, b.y.data() + row * T);
 }
 
 }  // namespace
@@ -101,4 +138,4 @@ std::vector<Batch> sequential_windows(const std::vector<int32_t>& tokens, int T,
     return batches;
 }
 
-}  // namespace gs
+}  // namespace gs::gpt

@@ -17,10 +17,15 @@
 #include "autograd/rng.h"
 #include "gpt/tokenizer.h"
 
-namespace gs {
+namespace gs::gpt {
 
-// The whole file as bytes. Throws std::runtime_error naming the path if it is missing, a directory,
-// unreadable or empty, or not valid UTF-8 (with the byte offset, see decode_utf8).
+// The largest text read_text_file accepts. Every character becomes a 4-byte token id, held twice (all
+// the tokens, then the train and val splits), so a corpus this size already needs over 2 GB.
+constexpr int64_t kMaxTextBytes = int64_t(256) << 20;
+
+// The whole file as bytes. Throws std::runtime_error naming the path if it is missing, not a regular
+// file (a directory, a device such as /dev/zero, a FIFO: checked before reading, so nothing blocks),
+// larger than kMaxTextBytes, unreadable or empty, or not valid UTF-8 (with the byte offset).
 std::string read_text_file(const std::string& path);
 
 enum class Split { train, val };
@@ -59,4 +64,4 @@ struct Dataset {
 // (shape [W % B, T]) when W is not a multiple of B. Throws std::invalid_argument if N < T + 1.
 std::vector<Batch> sequential_windows(const std::vector<int32_t>& tokens, int T, int B);
 
-}  // namespace gs
+}  // namespace gs::gpt

@@ -2,24 +2,34 @@
 //   gpt train  --data FILE [--out DIR] [model and optimiser flags]
 //   gpt sample --ckpt DIR [--prompt TEXT] [--tokens N] [--temperature T] [--top-k K] [--top-p P]
 //   gpt eval   --ckpt DIR --data FILE [--split all|train|val]
-// Every error is one line on stderr and a non-zero exit status.
-#include "autograd/omp.h"
+// Every error is one line on stderr and exit status 1. SIGINT, SIGTERM and SIGHUP stop training after
+// saving its state (exit status 128 + the signal's number); a second one kills at once.
+#include <signal.h>
 #include <unistd.h>
 
-#include <csignal>
+#include "autograd/omp.h"
+
+#include <atomic>
+#include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
+#include <set>
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
 #include "gpt/checkpoint.h"
 #include "gpt/data.h"
+#include "gpt/memory.h"
 #include "gpt/sample.h"
 #include "gpt/train.h"
 
 using namespace gs;
+using namespace gs::gpt;
 
 namespace {
 
@@ -29,49 +39,79 @@ struct Flag {
     const char* name;   // "--lr"
     const char* help;
     std::variant<int64_t*, uint64_t*, real*, std::string*, bool*> target;   // bool: a switch, no value
+    const char* default_text = nullptr;   // shown instead of the target's initial value
 };
 
 struct Command {
     const char* name;
     const char* usage;
     std::vector<Flag> flags;
+    std::set<std::string> given = {};   // the flags on the command line, filled by parse_flags
 };
 
 [[noreturn]] void usage_error(const Command& cmd, const std::string& msg) {
     throw std::invalid_argument(std::string("gpt ") + cmd.name + ": " + msg + " (see gpt " + cmd.name + " --help)");
 }
 
-void print_help(const Command& cmd) {
-    std::printf("usage: gpt %s %s\n\n", cmd.name, cmd.usage);
-    for (const Flag& f : cmd.flags) std::printf("  %-18s %s\n", f.name, f.help);
-    std::printf("  %-18s %s\n", "--help", "show this help");
+std::string number_str(double x) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", x);
+    return buf;
 }
 
+// " (default 12)", from the value the target holds before parsing: the option structs' initial values.
+std::string default_of(const Flag& f) {
+    if (f.default_text) return std::string(" (default ") + f.default_text + ")";
+    return std::visit(
+        [](auto* p) -> std::string {
+            using T = std::remove_pointer_t<decltype(p)>;
+            if constexpr (std::is_same_v<T, bool>) return "";
+            else if constexpr (std::is_same_v<T, std::string>) return p->empty() ? "" : " (default " + *p + ")";
+            else if constexpr (std::is_same_v<T, real>) return " (default " + number_str(double(*p)) + ")";
+            else return " (default " + std::to_string(*p) + ")";
+        },
+        f.target);
+}
+
+// Integers are digits with an optional '-': no spaces, no '+', no "1e3", within 64 bits. Numbers are
+// finite decimals. Ranges are checked by each command, which knows what it can hold.
 template <typename T> T parse_number(const Command& cmd, const char* flag, const std::string& s) {
+    constexpr bool is_real = std::is_same_v<T, real>, is_unsigned = std::is_same_v<T, uint64_t>;
+    auto bad = [&](const char* what) {
+        usage_error(cmd, std::string(flag) + " expects " + what + ", got '" + s + "'");
+    };
+    const char* want = is_real ? "a finite number" : is_unsigned ? "an integer >= 0" : "an integer";
+    const char* allowed = is_real ? "0123456789+-.eE" : is_unsigned ? "0123456789" : "0123456789-";
+    if (s.empty() || s.find_first_not_of(allowed) != std::string::npos) bad(want);
     char* end = nullptr;
     errno = 0;
     T v;
-    if constexpr (std::is_same_v<T, real>) v = real(std::strtod(s.c_str(), &end));
-    else if constexpr (std::is_same_v<T, uint64_t>) v = std::strtoull(s.c_str(), &end, 10);
+    if constexpr (is_real) v = real(std::strtod(s.c_str(), &end));
+    else if constexpr (is_unsigned) v = std::strtoull(s.c_str(), &end, 10);
     else v = std::strtoll(s.c_str(), &end, 10);
-    if (s.empty() || *end != '\0' || errno == ERANGE || (std::is_same_v<T, uint64_t> && s[0] == '-'))
-        usage_error(cmd, std::string(flag) + " expects " + (std::is_same_v<T, real> ? "a number" : "an integer") +
-                             ", got '" + s + "'");
+    if (*end != '\0') bad(want);
+    if (errno == ERANGE || (is_real && !std::isfinite(double(v)))) bad(is_real ? "a finite number" : "an integer within 64 bits");
     return v;
 }
 
-// Returns false if --help was asked for (and printed).
-bool parse_flags(const Command& cmd, int argc, char** argv) {
+// Returns false if --help was asked for (and printed, with every flag's default).
+bool parse_flags(Command& cmd, int argc, char** argv) {
+    std::vector<std::string> defaults;
+    for (const Flag& f : cmd.flags) defaults.push_back(default_of(f));
     for (int i = 0; i < argc; i++) {
         std::string arg = argv[i];
         if (arg == "--help" || arg == "-h") {
-            print_help(cmd);
+            std::printf("usage: gpt %s %s\n\n", cmd.name, cmd.usage);
+            for (size_t k = 0; k < cmd.flags.size(); k++)
+                std::printf("  %-18s %s%s\n", cmd.flags[k].name, cmd.flags[k].help, defaults[k].c_str());
+            std::printf("  %-18s %s\n", "--help", "show this help");
             return false;
         }
         const Flag* flag = nullptr;
         for (const Flag& f : cmd.flags)
             if (arg == f.name) flag = &f;
         if (!flag) usage_error(cmd, "unknown flag '" + arg + "'");
+        cmd.given.insert(flag->name);
         if (auto b = std::get_if<bool*>(&flag->target)) {
             **b = true;
             continue;
@@ -89,52 +129,96 @@ bool parse_flags(const Command& cmd, int argc, char** argv) {
     return true;
 }
 
+// ---- resources ----
+
+const char* kThreadsHelp = "OpenMP threads, at most 4 per hardware thread";
+const char* kThreadsDefault = "OMP_NUM_THREADS, or one per core";
+
+// OpenMP makes as many threads as it is told; far past the cores that is only overhead, and at 100000
+// the runtime crashes. So at most 4 per hardware thread.
 void set_threads(const Command& cmd, int64_t threads) {
-    if (threads < 0) usage_error(cmd, "--threads must be >= 1, got " + std::to_string(threads));
-    if (threads > 0) omp_set_num_threads(int(threads));
+    const int64_t max = 4 * int64_t(std::max(1u, std::thread::hardware_concurrency()));
+    if (cmd.given.count("--threads")) {
+        if (threads < 1 || threads > max)
+            usage_error(cmd, "--threads must be in [1, " + std::to_string(max) + "] (4 per hardware thread), got " +
+                                 std::to_string(threads));
+        omp_set_num_threads(int(threads));
+    } else if (omp_get_max_threads() > max) {
+        usage_error(cmd, "OMP_NUM_THREADS asks for " + std::to_string(omp_get_max_threads()) + " threads, more than " +
+                             std::to_string(max) + " (4 per hardware thread); set it lower or pass --threads");
+    }
+}
+
+// Standard output is the product of sample and eval: a write that fails (a full disk, a closed stdout)
+// is an error, not a silent exit 0. fwrite, not fputs: a generated U+0000 is a character like any other.
+void write_stdout(const std::string& s, const Command& cmd) {
+    if (std::fwrite(s.data(), 1, s.size(), stdout) != s.size() || std::fflush(stdout) != 0)
+        throw std::runtime_error(std::string("gpt ") + cmd.name + ": cannot write to standard output: " + std::strerror(errno));
 }
 
 // ---- subcommands ----
 
-void on_sigint(int) { g_stop_training.store(true); std::signal(SIGINT, SIG_DFL); }   // a second Ctrl-C kills
+// The flag train() reads between steps. It lives here, not in the library: the program owns its signals.
+std::atomic<bool> g_stop{false};
+volatile sig_atomic_t g_stop_signal = 0;
+
+void on_stop_signal(int sig) {
+    g_stop_signal = sig;
+    g_stop.store(true);   // lock-free, so safe in a handler; SA_RESETHAND makes a second signal kill
+}
+
+void catch_stop_signals() {
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESETHAND | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
+    // a closed terminal or reader must not kill the run halfway through saving: writes just fail
+    ::signal(SIGPIPE, SIG_IGN);
+}
 
 int cmd_train(int argc, char** argv) {
     TrainOptions o;
-    bool bias = false, no_bias = false;
+    bool bias = o.model.bias, no_bias = false;
     int64_t threads = 0;
+    const std::string data_help = "UTF-8 text file to train on, a regular file of at most " +
+                                  std::to_string(kMaxTextBytes >> 20) + " MiB (required)";
     Command cmd{"train", "--data FILE [--out DIR] [flags]   (defaults: nanoGPT's CPU Shakespeare run)", {
-        {"--data", "UTF-8 text file to train on (required)", &o.data},
-        {"--out", "output directory (default out)", &o.out},
-        {"--n-layer", "transformer blocks (default 4)", &o.model.n_layer},
-        {"--n-head", "attention heads (default 4)", &o.model.n_head},
-        {"--n-embd", "embedding width, a multiple of n-head (default 128)", &o.model.n_embd},
-        {"--block-size", "context length (default 64)", &o.model.block_size},
-        {"--batch-size", "sequences per micro-batch (default 12)", &o.batch_size},
-        {"--grad-accum", "micro-batches per step (default 1)", &o.grad_accum},
-        {"--max-iters", "training steps (default 2000)", &o.max_iters},
-        {"--lr", "peak learning rate (default 1e-3)", &o.lr},
-        {"--min-lr", "learning rate at the end of the decay (default 1e-4)", &o.min_lr},
-        {"--warmup-iters", "linear warmup steps (default 100)", &o.warmup_iters},
-        {"--lr-decay-iters", "cosine decay ends here (default 2000)", &o.lr_decay_iters},
-        {"--weight-decay", "AdamW decoupled weight decay on matrices (default 0.1)", &o.weight_decay},
-        {"--beta2", "AdamW beta2 (default 0.99)", &o.beta2},
-        {"--grad-clip", "clip the global grad norm to this, 0 = off (default 1.0)", &o.grad_clip},
-        {"--dropout", "dropout probability (default 0)", &o.model.dropout},
-        {"--bias", "use biases in Linear and LayerNorm layers (default off)", &bias},
-        {"--no-bias", "no biases (the default)", &no_bias},
-        {"--eval-interval", "evaluate and checkpoint every N steps (default 250)", &o.eval_interval},
-        {"--eval-iters", "batches per split at each evaluation (default 20)", &o.eval_iters},
-        {"--seed", "random seed (default 1337)", &o.seed},
-        {"--threads", "OpenMP threads (default: OMP_NUM_THREADS or every core)", &threads},
+        {"--data", data_help.c_str(), &o.data},
+        {"--out", "output directory", &o.out},
+        {"--n-layer", "transformer blocks", &o.model.n_layer},
+        {"--n-head", "attention heads", &o.model.n_head},
+        {"--n-embd", "embedding width, a multiple of n-head", &o.model.n_embd},
+        {"--block-size", "context length", &o.model.block_size},
+        {"--batch-size", "sequences per micro-batch", &o.batch_size},
+        {"--grad-accum", "micro-batches per step", &o.grad_accum},
+        {"--max-iters", "training steps", &o.max_iters},
+        {"--lr", "peak learning rate", &o.lr},
+        {"--min-lr", "learning rate at the end of the decay", &o.min_lr},
+        {"--warmup-iters", "linear warmup steps", &o.warmup_iters},
+        {"--lr-decay-iters", "cosine decay ends here", &o.lr_decay_iters},
+        {"--weight-decay", "AdamW decoupled weight decay on matrices", &o.weight_decay},
+        {"--beta1", "AdamW beta1", &o.beta1},
+        {"--beta2", "AdamW beta2", &o.beta2},
+        {"--grad-clip", "clip the global grad norm to this, 0 = off", &o.grad_clip},
+        {"--dropout", "dropout probability", &o.model.dropout},
+        {"--bias", "use biases in Linear and LayerNorm layers", &bias, bias ? "on" : "off"},
+        {"--no-bias", "no biases", &no_bias},
+        {"--eval-interval", "evaluate and checkpoint every N steps", &o.eval_interval},
+        {"--eval-iters", "batches per split at each evaluation", &o.eval_iters},
+        {"--seed", "random seed", &o.seed},
+        {"--threads", kThreadsHelp, &threads, kThreadsDefault},
         {"--resume", "continue the run saved in --out", &o.resume},
+        {"--overwrite", "replace the run saved in --out (otherwise an earlier run there is refused)", &o.overwrite},
     }};
     if (!parse_flags(cmd, argc, argv)) return 0;
     if (bias && no_bias) usage_error(cmd, "--bias and --no-bias contradict each other");
-    o.model.bias = bias;
+    o.model.bias = bias && !no_bias;
     set_threads(cmd, threads);
-    std::signal(SIGINT, on_sigint);
-    TrainResult r = train(o);
-    if (r.interrupted) return 130;
+    catch_stop_signals();
+    TrainResult r = train(o, &g_stop);
+    if (r.interrupted) return 128 + int(g_stop_signal);
+    if (r.already_done) return 0;
     std::printf("\ndone: %lld iterations in %.1f s on %d threads; train loss %.4f, val loss %.4f (best %.4f)\n",
                 (long long)r.iters, r.seconds, omp_get_max_threads(), r.train_loss, r.val_loss, r.best_val);
     std::printf("model: %s/model.safetensors   sample: build/gpt sample --ckpt %s\n", o.out.c_str(), o.out.c_str());
@@ -150,49 +234,52 @@ int cmd_sample(int argc, char** argv) {
     so.temperature = real(0.8);
     Command cmd{"sample", "--ckpt DIR [flags]", {
         {"--ckpt", "directory holding model.safetensors (required)", &ckpt},
-        {"--prompt", "text to continue (default a newline)", &prompt},
-        {"--tokens", "characters to generate (default 500)", &tokens},
-        {"--temperature", "divide logits by this; 0 = always the likeliest (default 0.8)", &so.temperature},
-        {"--top-k", "sample among the k likeliest only, 0 = off (default 0)", &top_k},
-        {"--top-p", "sample among the likeliest whose probability sums to p, in (0, 1] (default 1)", &so.top_p},
-        {"--seed", "random seed (default 1337)", &seed},
+        {"--prompt", "text to continue", &prompt, "a newline"},
+        {"--tokens", "characters to generate", &tokens},
+        {"--temperature", "divide logits by this; 0 = always the likeliest", &so.temperature},
+        {"--top-k", "sample among the k likeliest only, 0 = off", &top_k},
+        {"--top-p", "sample among the likeliest whose probability sums to p, in (0, 1]", &so.top_p},
+        {"--seed", "random seed", &seed},
         {"--no-kv-cache", "recompute the whole context for every token", &no_cache},
-        {"--threads", "OpenMP threads", &threads},
+        {"--threads", kThreadsHelp, &threads, kThreadsDefault},
     }};
     if (!parse_flags(cmd, argc, argv)) return 0;
     if (ckpt.empty()) usage_error(cmd, "--ckpt is required");
     if (tokens < 0) usage_error(cmd, "--tokens must be >= 0, got " + std::to_string(tokens));
-    if (top_k < 0) usage_error(cmd, "--top-k must be >= 0, got " + std::to_string(top_k));
+    if (top_k < 0 || top_k > std::numeric_limits<int32_t>::max())
+        usage_error(cmd, "--top-k must be in [0, 2147483647], got " + std::to_string(top_k));
     so.top_k = int(top_k);
     so.validated();
     set_threads(cmd, threads);
     LoadedModel m = load_model(ckpt + "/model.safetensors");
     std::vector<int32_t> ids = m.tok.encode(prompt, "prompt");
+    check_fits_in_memory(sample_memory(m.model->config, int64_t(ids.size()), tokens), "gpt sample",
+                         "--tokens " + std::to_string(tokens), "ask for fewer --tokens");
     m.model->eval();
     Rng rng(seed);
-    std::fputs(prompt.c_str(), stdout);
-    generate(*m.model, ids, tokens, so, rng, !no_cache, [&](int32_t id) {
-        std::fputs(m.tok.decode({id}).c_str(), stdout);
-        std::fflush(stdout);
-    });
-    std::fputs("\n", stdout);
+    write_stdout(prompt, cmd);
+    generate(*m.model, ids, tokens, so, rng, !no_cache, [&](int32_t id) { write_stdout(m.tok.decode({id}), cmd); });
+    write_stdout("\n", cmd);
     return 0;
 }
 
 int cmd_eval(int argc, char** argv) {
     std::string ckpt, data, split = "all";
+    const std::string data_help = "UTF-8 text file, a regular file of at most " + std::to_string(kMaxTextBytes >> 20) +
+                                  " MiB (required)";
     int64_t batch = 32, threads = 0;
     Command cmd{"eval", "--ckpt DIR --data FILE [--split all|train|val]", {
         {"--ckpt", "directory holding model.safetensors (required)", &ckpt},
-        {"--data", "UTF-8 text file (required)", &data},
-        {"--split", "all: the whole file; train: its first 90%; val: its last 10% (default all)", &split},
-        {"--batch-size", "windows per forward pass (default 32)", &batch},
-        {"--threads", "OpenMP threads", &threads},
+        {"--data", data_help.c_str(), &data},
+        {"--split", "all: the whole file; train: its first 90%; val: its last 10%", &split},
+        {"--batch-size", "windows per forward pass", &batch},
+        {"--threads", kThreadsHelp, &threads, kThreadsDefault},
     }};
     if (!parse_flags(cmd, argc, argv)) return 0;
     if (ckpt.empty() || data.empty()) usage_error(cmd, "--ckpt and --data are required");
     if (split != "all" && split != "train" && split != "val") usage_error(cmd, "--split must be all, train or val, got '" + split + "'");
-    if (batch < 1) usage_error(cmd, "--batch-size must be >= 1, got " + std::to_string(batch));
+    if (batch < 1 || batch > std::numeric_limits<int32_t>::max())
+        usage_error(cmd, "--batch-size must be in [1, 2147483647], got " + std::to_string(batch));
     set_threads(cmd, threads);
     LoadedModel m = load_model(ckpt + "/model.safetensors");
     std::vector<int32_t> tokens = m.tok.encode(read_text_file(data), data);
@@ -200,6 +287,8 @@ int cmd_eval(int argc, char** argv) {
         Dataset ds(tokens);
         tokens = ds.tokens(split == "train" ? Split::train : Split::val);
     }
+    check_fits_in_memory(eval_memory(m.model->config, batch, int64_t(tokens.size())), "gpt eval",
+                         "--batch-size " + std::to_string(batch), "use a smaller --batch-size");
     int T = int(m.model->config.block_size);
     NoGradGuard no_grad;
     m.model->eval();
@@ -210,8 +299,14 @@ int cmd_eval(int argc, char** argv) {
         sum += double(m.model->forward(b.x, b.y).loss.item()) * double(n);   // mean over the batch -> sum
         count += n;
     }
-    std::printf("%s (%s): mean cross-entropy %.4f nats over %lld predictions (%lld windows of %d)\n", data.c_str(),
-                split.c_str(), sum / double(count), (long long)count, (long long)(count / T), T);
+    double mean = sum / double(count);
+    if (!std::isfinite(mean))
+        throw std::runtime_error("gpt eval: the mean cross-entropy is " + number_str(mean) + ": the weights in " + ckpt +
+                                 "/model.safetensors overflow on this text");
+    char line[512];
+    std::snprintf(line, sizeof line, "%s (%s): mean cross-entropy %.4f nats over %lld predictions (%lld windows of %d)\n",
+                  data.c_str(), split.c_str(), mean, (long long)count, (long long)(count / T), T);
+    write_stdout(line, cmd);
     return 0;
 }
 
@@ -227,17 +322,18 @@ void print_usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    if (argc >= 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
         print_usage();
-        return argc < 2 ? 2 : 0;
+        return 0;
     }
-    std::string cmd = argv[1];
+    std::string cmd = argc >= 2 ? argv[1] : "";
     try {
         if (cmd == "train") return cmd_train(argc - 2, argv + 2);
         if (cmd == "sample") return cmd_sample(argc - 2, argv + 2);
         if (cmd == "eval") return cmd_eval(argc - 2, argv + 2);
-        std::fprintf(stderr, "gpt: unknown command '%s' (expected train, sample or eval)\n", cmd.c_str());
-        return 2;
+        std::fprintf(stderr, "gpt: %s (expected train, sample or eval; gpt --help lists them)\n",
+                     cmd.empty() ? "a command is required" : ("unknown command '" + cmd + "'").c_str());
+        return 1;
     } catch (const std::exception& e) {
         if (isatty(STDOUT_FILENO)) std::fputs("\n", stdout);   // end a progress line first
         std::fflush(stdout);

@@ -1,17 +1,21 @@
 // log.csv and loss.svg. See plot.h.
 #include "gpt/plot.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <stdexcept>
 
-#include "nn/atomic_file.h"
+#include "nn/io/atomic_file.h"
 
-namespace gs {
+namespace gs::gpt {
 
 namespace {
 
@@ -37,35 +41,73 @@ void write_run_log(const std::string& dir, const RunLog& log) {
         csv += r.second ? num(r.second->train) + "," + num(r.second->val) : ",";
         csv += "\n";
     }
-    write_file_atomic(dir + "/log.csv", csv, "gpt train");
-    write_file_atomic(dir + "/loss.svg", loss_svg(log), "gpt train");
+    io::write_file_atomic(dir + "/log.csv", csv, "gpt train");
+    io::write_file_atomic(dir + "/loss.svg", loss_svg(log), "gpt train");
 }
 
+namespace {
+
+// The whole cell as a finite number: "0.5junk", " 1", "nan" are not.
+bool parse_cell(const std::string& cell, double* out) {
+    if (cell.empty() || cell.find_first_not_of("0123456789+-.eE") != std::string::npos) return false;
+    char* end = nullptr;
+    *out = std::strtod(cell.c_str(), &end);
+    return *end == '\0' && std::isfinite(*out);
+}
+
+bool parse_iter(const std::string& cell, int64_t* out) {
+    if (cell.empty() || cell.size() > 18 || cell.find_first_not_of("0123456789") != std::string::npos) return false;
+    *out = std::stoll(cell);
+    return true;
+}
+
+}  // namespace
+
 RunLog read_run_log(const std::string& csv_path, int64_t resume_iter) {
-    RunLog log;
+    struct stat st;
+    if (::stat(csv_path.c_str(), &st) != 0) throw std::runtime_error(csv_path + ": " + std::strerror(errno));
+    if (S_ISDIR(st.st_mode)) throw std::runtime_error(csv_path + ": is a directory, not a file");
+    if (!S_ISREG(st.st_mode)) throw std::runtime_error(csv_path + ": is not a regular file");
     std::ifstream in(csv_path);
-    if (!in) return log;
+    if (!in) throw std::runtime_error(csv_path + ": cannot open for reading");
     std::string line;
     int lineno = 1;
     if (!std::getline(in, line) || line != kHeader)
         throw std::runtime_error(csv_path + ": line 1 is not the header \"" + std::string(kHeader) + "\"");
+    RunLog log;
+    int64_t prev = -1;
+    bool reached = false;   // holds the row the state's iteration needs (see plot.h)
     while (std::getline(in, line)) {
         lineno++;
+        auto bad = [&](const std::string& why) {
+            throw std::runtime_error(csv_path + ": line " + std::to_string(lineno) + " " + why + ": " + line);
+        };
         std::vector<std::string> f;
         std::stringstream ss(line);
         std::string cell;
         while (std::getline(ss, cell, ',')) f.push_back(cell);
         if (!line.empty() && line.back() == ',') f.push_back("");
-        if (f.size() != 6) throw std::runtime_error(csv_path + ": line " + std::to_string(lineno) + " has " +
-                                                    std::to_string(f.size()) + " fields, expected 6");
-        try {
-            int64_t iter = std::stoll(f[0]);
-            if (!f[1].empty() && iter < resume_iter) log.steps.push_back({iter, std::stod(f[1]), std::stod(f[2]), std::stod(f[3])});
-            if (!f[4].empty() && iter <= resume_iter) log.evals.push_back({iter, std::stod(f[4]), std::stod(f[5])});
-        } catch (const std::exception&) {
-            throw std::runtime_error(csv_path + ": line " + std::to_string(lineno) + " is not numeric: " + line);
+        if (f.size() != 6) bad("has " + std::to_string(f.size()) + " fields, expected 6");
+        int64_t iter;
+        double v[5] = {0, 0, 0, 0, 0};
+        if (!parse_iter(f[0], &iter)) bad("does not start with an iteration number");
+        if (iter <= prev) bad("is not after iteration " + std::to_string(prev));
+        prev = iter;
+        bool step = !f[1].empty(), eval = !f[4].empty();
+        for (int k = 1; k <= 5; k++) {
+            bool wanted = k <= 3 ? step : eval;
+            if (wanted ? !parse_cell(f[size_t(k)], &v[k - 1]) : !f[size_t(k)].empty()) bad("is not numeric");
         }
+        if (!step && !eval) bad("has neither a step nor an eval");
+        if (step && iter < resume_iter) log.steps.push_back({iter, v[0], v[1], v[2]});
+        if (eval && iter <= resume_iter) log.evals.push_back({iter, v[3], v[4]});
+        if ((resume_iter == 0 && eval && iter == 0) || (resume_iter > 0 && step && iter == resume_iter - 1))
+            reached = true;
     }
+    if (!reached)
+        throw std::runtime_error(csv_path + " ends " + (prev < 0 ? "after its header" : "at iteration " + std::to_string(prev)) +
+                                 ", before the state's iteration " + std::to_string(resume_iter) +
+                                 ": rows are missing");
     return log;
 }
 
@@ -121,4 +163,4 @@ std::string loss_svg(const RunLog& log) {
     return o.str();
 }
 
-}  // namespace gs
+}  // namespace gs::gpt

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace gs {
+namespace gs::gpt {
 
 struct StepRow {
     int64_t iter;
@@ -25,10 +25,12 @@ struct RunLog {
 void write_run_log(const std::string& dir, const RunLog& log);
 
 // The rows of an earlier run that come before a resume at `resume_iter`: steps before it and evals up
-// to and including it (the eval at resume_iter ran before its state was saved). A missing file gives
-// an empty log; a malformed one throws std::runtime_error naming the file and line.
+// to and including it (the eval at resume_iter ran before its state was saved). The log is written
+// before the state, so it must reach the state: hold the step resume_iter - 1 (or the eval at 0 when
+// resume_iter is 0). Throws std::runtime_error naming the file (and line) if it is missing, not a
+// regular file, not our header, or has a row that is not exactly numbers in increasing order.
 RunLog read_run_log(const std::string& csv_path, int64_t resume_iter);
 
 std::string loss_svg(const RunLog& log);
 
-}  // namespace gs
+}  // namespace gs::gpt

@@ -1,34 +1,61 @@
-// The GPT's character tokenizer: one token per Unicode code point (not per byte), so "é" or "中" is
-// one token, as in nanoGPT's shakespeare_char. Also the strict UTF-8 decoder it rests on.
+// Tokenizers: the interface the trainer and the sampler use (Tokenizer), a decoder for one token at a
+// time (StreamDecoder), and the character tokenizer: one token per Unicode code point (not per byte),
+// so "é" or "中" is one token, as in nanoGPT's shakespeare_char. The byte-level BPE tokenizer that
+// also implements Tokenizer is in gpt/bpe.h.
 //
 //   CharTokenizer tok = CharTokenizer::from_text(text);   // vocabulary: the distinct characters, sorted
 //   std::vector<int32_t> ids = tok.encode("To be");       // one id per character
 //   std::string back = tok.decode(ids);                   // "To be"
 //   std::string meta = tok.to_string();                   // for the checkpoint; from_string() reverses it
 //
-// Leaves out: subword merges (BPE), special tokens, any normalisation of the text.
+// Leaves out: special tokens, any normalisation of the text.
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
 
-namespace gs {
+namespace gs::gpt {
 
-// The code points of a UTF-8 string. Strict: overlong encodings, surrogates (U+D800..U+DFFF), code
-// points above U+10FFFF, truncated sequences and stray continuation bytes all throw
-// std::invalid_argument, e.g.
-//   "tinyshakespeare.txt: invalid UTF-8 at byte offset 1234 (0xC3 0x28): expected a continuation byte"
-// `what` names the source (a file name, "prompt"). The offset is that of the sequence's first byte;
-// the bytes shown run from there to the first byte that made it invalid.
-std::vector<uint32_t> decode_utf8(const std::string& bytes, const std::string& what);
+// What a language model needs from a tokenizer: text to ids and back. One virtual call per text or
+// per token, never per character.
+class Tokenizer {
+public:
+    virtual ~Tokenizer() = default;
+    // How a checkpoint names the kind: "char" or "bpe".
+    virtual std::string kind() const = 0;
+    virtual int vocab_size() const = 0;
+    // The ids of UTF-8 text. Throws std::invalid_argument naming `what` for invalid UTF-8, or for
+    // text the vocabulary cannot express.
+    virtual std::vector<int32_t> encode(const std::string& utf8, const std::string& what = "text") const = 0;
+    // The text of the ids, always valid UTF-8. An id outside [0, vocab_size) throws std::invalid_argument.
+    virtual std::string decode(const std::vector<int32_t>& ids) const = 0;
+    // The bytes of one token, which for a byte-level BPE may be part of a character. Throws as decode.
+    virtual std::string token_bytes(int32_t id) const = 0;
+};
 
-// The UTF-8 bytes of one code point; throws std::invalid_argument for a surrogate or cp > U+10FFFF.
-std::string encode_utf8(uint32_t cp);
+// Decodes a stream of ids one at a time, as a sampler prints them. A BPE token may end in the middle of
+// a character (GPT-2 spells many Chinese characters as two or three byte tokens), so bytes that can
+// still become a character are held back until the token that completes them arrives. The pieces,
+// joined, equal tok.decode() of all the ids: bytes that can never form a character become U+FFFD there
+// and here alike.
+//
+//   StreamDecoder stream(tok);
+//   for (int32_t id : ids) std::cout << stream.push(id) << std::flush;
+//   std::cout << stream.finish();
+class StreamDecoder {
+public:
+    explicit StreamDecoder(const Tokenizer& tok) : tok_(tok) {}
+    // The text that token `id` completes: possibly empty, possibly ending an earlier token's character.
+    std::string push(int32_t id);
+    // Whatever is still held back (an unfinished character comes out as U+FFFD); then starts afresh.
+    std::string finish();
 
-// "'a' (U+0061)", "'\n' (U+000A)", "U+0007": a character as error messages show it.
-std::string describe_char(uint32_t cp);
+private:
+    const Tokenizer& tok_;
+    std::string pending_;   // 0 to 3 bytes: the start of a character still waiting for its end
+};
 
-class CharTokenizer {
+class CharTokenizer : public Tokenizer {
 public:
     // Vocabulary = the distinct code points of the text, ascending, so the same text always gives the
     // same ids. Throws std::invalid_argument for invalid UTF-8 or an empty text.
@@ -43,14 +70,17 @@ public:
     // not valid UTF-8, or its characters are not strictly ascending (unsorted or repeated).
     static CharTokenizer from_string(const std::string& vocab_utf8);
 
-    int vocab_size() const { return int(chars_.size()); }
+    std::string kind() const override { return "char"; }
+    int vocab_size() const override { return int(chars_.size()); }
     const std::vector<uint32_t>& chars() const { return chars_; }   // (V,) id -> code point
 
     // One id per character. A character outside the vocabulary throws std::invalid_argument naming
     // it, its byte offset and `what`:  "prompt: character 'é' (U+00E9) at byte offset 3 is not in ..."
-    std::vector<int32_t> encode(const std::string& utf8, const std::string& what = "text") const;
+    std::vector<int32_t> encode(const std::string& utf8, const std::string& what = "text") const override;
     // The text of the ids; an id outside [0, vocab_size) throws std::invalid_argument.
-    std::string decode(const std::vector<int32_t>& ids) const;
+    std::string decode(const std::vector<int32_t>& ids) const override;
+    // The character's UTF-8 bytes: always a whole character.
+    std::string token_bytes(int32_t id) const override;
 
 private:
     explicit CharTokenizer(std::vector<uint32_t> chars);   // chars must be sorted, no repeats
@@ -60,4 +90,4 @@ private:
     std::vector<int32_t> ascii_;    // (128,) id of each ASCII character or -1: the common case, one load
 };
 
-}  // namespace gs
+}  // namespace gs::gpt

@@ -1,55 +1,65 @@
-// The training loop. See train.h for the outline; this file also keeps the run's log (log.csv), the
-// loss plot (loss.svg) and the progress line.
+// The training loop, phase by phase (see train.h): the options' checks, setup (the data, --out, the
+// model, a resume), evaluate + checkpoint, the stop, one optimisation step, the progress line, and
+// train() that runs them in nanoGPT's order.
 #include "gpt/train.h"
 
-#include <dirent.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <deque>
-#include <fstream>
 #include <limits>
-#include <sstream>
-#include <sys/stat.h>
+#include <memory>
 
 #include "autograd/elementwise.h"
 #include "gpt/checkpoint.h"
 #include "gpt/data.h"
+#include "gpt/memory.h"
 #include "gpt/plot.h"
-#include "nn/atomic_file.h"
+#include "gpt/run_dir.h"
 #include "nn/clip.h"
+#include "nn/io/crc32.h"
 #include "nn/optim.h"
 #include "nn/schedule.h"
 
-namespace gs {
+namespace gs::gpt {
 
-std::atomic<bool> g_stop_training{false};
-
-void TrainOptions::validate() const {
-    check(!data.empty(), "gpt train", "--data is required");
-    check(batch_size >= 1, "gpt train", "--batch-size must be >= 1, got ", batch_size);
-    check(grad_accum >= 1, "gpt train", "--grad-accum must be >= 1, got ", grad_accum);
-    check(max_iters >= 0, "gpt train", "--max-iters must be >= 0, got ", max_iters);
-    check(lr >= 0, "gpt train", "--lr must be >= 0, got ", lr);
-    check(min_lr >= 0, "gpt train", "--min-lr must be >= 0, got ", min_lr);
-    check(warmup_iters >= 0, "gpt train", "--warmup-iters must be >= 0, got ", warmup_iters);
-    check(lr_decay_iters >= warmup_iters, "gpt train", "--lr-decay-iters (", lr_decay_iters,
-          ") must be >= --warmup-iters (", warmup_iters, ")");
-    check(weight_decay >= 0, "gpt train", "--weight-decay must be >= 0, got ", weight_decay);
-    check(beta1 >= 0 && beta1 < 1, "gpt train", "beta1 must be in [0, 1), got ", beta1);
-    check(beta2 >= 0 && beta2 < 1, "gpt train", "--beta2 must be in [0, 1), got ", beta2);
-    check(grad_clip >= 0, "gpt train", "--grad-clip must be >= 0 (0 turns it off), got ", grad_clip);
-    check(eval_interval >= 1, "gpt train", "--eval-interval must be >= 1, got ", eval_interval);
-    check(eval_iters >= 1, "gpt train", "--eval-iters must be >= 1, got ", eval_iters);
-    check(model.n_layer >= 1, "gpt train", "--n-layer must be >= 1, got ", model.n_layer);
-    check(model.n_head >= 1, "gpt train", "--n-head must be >= 1, got ", model.n_head);
-    check(model.n_embd >= 1 && model.n_embd % model.n_head == 0, "gpt train", "--n-embd (", model.n_embd,
+const TrainOptions& TrainOptions::validated() const {
+    const char* op = "gpt train";
+    const int64_t int_max = std::numeric_limits<int32_t>::max();   // the batcher's B, T and counts are ints
+    auto finite_at_least_zero = [](real x) { return std::isfinite(x) && x >= 0; };
+    check(!data.empty(), op, "--data is required");
+    check(!out.empty(), op, "--out must not be empty");
+    check(!(resume && overwrite), op, "--resume and --overwrite contradict each other");
+    check(model.n_layer >= 1, op, "--n-layer must be >= 1, got ", model.n_layer);
+    check(model.n_head >= 1, op, "--n-head must be >= 1, got ", model.n_head);
+    check(model.n_embd >= 1 && model.n_embd % model.n_head == 0, op, "--n-embd (", model.n_embd,
           ") must be a positive multiple of --n-head (", model.n_head, ")");
-    check(model.block_size >= 1, "gpt train", "--block-size must be >= 1, got ", model.block_size);
-    check(model.dropout >= 0 && model.dropout < 1, "gpt train", "--dropout must be in [0, 1), got ", model.dropout);
+    check(model.block_size >= 1 && model.block_size <= int_max, op, "--block-size must be in [1, ", int_max, "], got ",
+          model.block_size);
+    check(model.dropout >= 0 && model.dropout < 1, op, "--dropout must be in [0, 1), got ", model.dropout);
+    check(batch_size >= 1 && batch_size <= int_max, op, "--batch-size must be in [1, ", int_max, "], got ", batch_size);
+    check(grad_accum >= 1, op, "--grad-accum must be >= 1, got ", grad_accum);
+    int64_t tokens;
+    check(!__builtin_mul_overflow(batch_size * model.block_size, grad_accum, &tokens), op,
+          "--batch-size x --block-size x --grad-accum (", batch_size, " x ", model.block_size, " x ", grad_accum,
+          ") tokens per step overflows int64");
+    check(max_iters >= 0, op, "--max-iters must be >= 0, got ", max_iters);
+    check(finite_at_least_zero(lr), op, "--lr must be a finite number >= 0, got ", lr);
+    check(finite_at_least_zero(min_lr) && min_lr <= lr, op, "--min-lr must be a finite number in [0, --lr = ", lr,
+          "], got ", min_lr);
+    check(warmup_iters >= 0, op, "--warmup-iters must be >= 0, got ", warmup_iters);
+    check(lr_decay_iters >= warmup_iters, op, "--lr-decay-iters (", lr_decay_iters, ") must be >= --warmup-iters (",
+          warmup_iters, ")");
+    check(finite_at_least_zero(weight_decay), op, "--weight-decay must be a finite number >= 0, got ", weight_decay);
+    check(beta1 >= 0 && beta1 < 1, op, "--beta1 must be in [0, 1), got ", beta1);
+    check(beta2 >= 0 && beta2 < 1, op, "--beta2 must be in [0, 1), got ", beta2);
+    check(finite_at_least_zero(grad_clip), op, "--grad-clip must be a finite number >= 0 (0 turns it off), got ",
+          grad_clip);
+    check(eval_interval >= 1, op, "--eval-interval must be >= 1, got ", eval_interval);
+    check(eval_iters >= 1 && eval_iters <= int_max, op, "--eval-iters must be in [1, ", int_max, "], got ", eval_iters);
+    return *this;
 }
 
 namespace {
@@ -58,14 +68,54 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-// Mean loss over fixed batches, in eval mode (dropout off) and without a graph.
-double mean_loss(GPT& model, const std::vector<Batch>& batches) {
-    NoGradGuard no_grad;
-    model.eval();
-    double sum = 0;
-    for (const Batch& b : batches) sum += double(model.forward(b.x, b.y).loss.item());
-    model.train();
-    return sum / double(batches.size());
+// ---- setup ----
+
+// The data file, tokenized and split, and its fingerprint for the state.
+struct Corpus {
+    CharTokenizer tok;
+    Dataset ds;
+    int64_t bytes;
+    uint32_t crc32;
+};
+
+Corpus read_corpus(const TrainOptions& opt) {
+    std::string text = read_text_file(opt.data);
+    CharTokenizer tok = CharTokenizer::from_text(text, opt.data);
+    Dataset ds(text, tok, opt.data);
+    const int64_t T = opt.model.block_size;
+    for (Split s : {Split::train, Split::val})
+        check(int64_t(ds.tokens(s).size()) >= T + 1, "gpt train", "the ", split_name(s), " split of ", opt.data, " has ",
+              ds.tokens(s).size(), " tokens, fewer than block_size + 1 = ", T + 1);
+    return Corpus{tok, std::move(ds), int64_t(text.size()), io::crc32(text)};
+}
+
+// What the state records about the run, to refuse resuming a different one.
+RunSettings settings_of(const TrainOptions& o, const Corpus& c) {
+    RunSettings s;
+    s.seed = o.seed, s.batch_size = o.batch_size, s.grad_accum = o.grad_accum;
+    s.data = o.data, s.data_bytes = c.bytes, s.data_crc32 = c.crc32;
+    s.lr = o.lr, s.min_lr = o.min_lr, s.warmup_iters = o.warmup_iters, s.lr_decay_iters = o.lr_decay_iters;
+    s.weight_decay = o.weight_decay, s.beta1 = o.beta1, s.beta2 = o.beta2, s.grad_clip = o.grad_clip;
+    return s;
+}
+
+// Creates and locks --out, then refuses an earlier run there unless --resume or --overwrite says what
+// to do with it, and a directory that cannot be written. Nothing of a run is written yet.
+std::unique_ptr<RunLock> take_out_dir(const TrainOptions& opt) {
+    const std::string state = opt.out + "/state.safetensors";
+    if (opt.resume && ::access(state.c_str(), F_OK) != 0)
+        throw std::runtime_error("gpt train: --resume: there is no " + state + " to continue");
+    make_dirs(opt.out);
+    auto lock = std::make_unique<RunLock>(opt.out);
+    std::vector<std::string> found = run_files(opt.out);
+    if (!opt.resume && !opt.overwrite && !found.empty()) {
+        std::string names;
+        for (const std::string& f : found) names += (names.empty() ? "" : ", ") + f;
+        throw std::runtime_error("gpt train: " + opt.out + " already holds a run (" + names +
+                                 "): continue it with --resume, choose a new --out, or replace it with --overwrite");
+    }
+    check_writable(opt.out);
+    return lock;
 }
 
 // Decay the matrices (every weight with 2 or more dims, the tied embedding included, as nanoGPT
@@ -76,162 +126,277 @@ std::vector<nn::ParamGroup> param_groups(const GPT& model, real weight_decay) {
     return {decay, no_decay};
 }
 
-std::string fmt_time(double s) {
-    char buf[32];
-    if (s < 90) std::snprintf(buf, sizeof buf, "%.0fs", s);
-    else std::snprintf(buf, sizeof buf, "%dm%02ds", int(s) / 60, int(s) % 60);
-    return buf;
-}
-
-bool finite(double x) { return std::isfinite(x); }
-
-// mkdir -p: the output directory and any missing parents
-void make_dirs(const std::string& path) {
-    for (size_t i = 1; i <= path.size(); i++) {
-        if (i < path.size() && path[i] != '/') continue;
-        std::string prefix = path.substr(0, i);
-        if (::mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST)
-            throw std::runtime_error("gpt train: cannot create output directory " + prefix + ": " + std::strerror(errno));
-    }
-    struct stat st;
-    if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-        throw std::runtime_error("gpt train: --out " + path + " exists and is not a directory");
-}
-
-// A run killed in the middle of a save leaves its temporary file behind ("state.safetensors.tmp.<pid>.<n>");
-// the real files are intact, so the leftovers are only clutter: remove them when a run starts.
-void remove_stale_temp_files(const std::string& dir) {
-    DIR* d = ::opendir(dir.c_str());
-    if (!d) return;
-    for (struct dirent* e; (e = ::readdir(d)) != nullptr;) {
-        std::string name = e->d_name;
-        for (const char* ours : {"model.safetensors.tmp.", "state.safetensors.tmp.", "log.csv.tmp.", "loss.svg.tmp."})
-            if (name.rfind(ours, 0) == 0) ::unlink((dir + "/" + name).c_str());
-    }
-    ::closedir(d);
-}
-
-}  // namespace
-
-TrainResult train(const TrainOptions& opt_in) {
-    TrainOptions opt = opt_in;
-    opt.validate();
-    std::string text = read_text_file(opt.data);
-    CharTokenizer tok = CharTokenizer::from_text(text, opt.data);
-    Dataset ds(text, tok, opt.data);
-    opt.model.vocab_size = tok.vocab_size();
-    const int64_t B = opt.batch_size, T = opt.model.block_size;
-    for (Split s : {Split::train, Split::val})
-        check(int64_t(ds.tokens(s).size()) >= T + 1, "gpt train", "the ", split_name(s), " split of ", opt.data, " has ",
-              ds.tokens(s).size(), " tokens, fewer than block_size + 1 = ", T + 1);
-    make_dirs(opt.out);
-    remove_stale_temp_files(opt.out);
-
-    GPT model(opt.model, opt.seed);
-    nn::AdamW optim(param_groups(model, opt.weight_decay), opt.lr, opt.beta1, opt.beta2);
-    Rng data_rng(opt.seed, 3);
-    std::vector<Batch> eval_train = ds.eval_batches(Split::train, int(B), int(T), int(opt.eval_iters), opt.seed + 1);
-    std::vector<Batch> eval_val = ds.eval_batches(Split::val, int(B), int(T), int(opt.eval_iters), opt.seed + 2);
-    const std::string model_path = opt.out + "/model.safetensors", state_path = opt.out + "/state.safetensors";
-
+// Everything a run holds from one phase to the next.
+struct Run {
+    TrainOptions opt;
+    Corpus corpus;
+    std::unique_ptr<RunLock> lock;
+    GPT model;
+    nn::AdamW optim;
+    Rng data_rng;
+    std::vector<Batch> eval_train, eval_val;   // fixed batches, so evals at different steps compare
+    std::string model_path, state_path;
     TrainState st;
-    RunLog run_log;
-    if (opt.resume) {
-        st = load_train_state(state_path, model, tok, optim);
-        data_rng.set_state(st.data_rng);
-        model.dropout_rng.set_state(st.dropout_rng);
-        run_log = read_run_log(opt.out + "/log.csv", st.iter);   // rows from before the resume point
-        if (!opt.quiet) std::printf("resuming %s at iteration %lld\n", state_path.c_str(), (long long)st.iter);
+    RunLog log;
+
+    Run(const TrainOptions& o, Corpus c)
+        : opt(o), corpus(std::move(c)), lock(take_out_dir(opt)), model(opt.model, opt.seed),
+          optim(param_groups(model, opt.weight_decay), opt.lr, opt.beta1, opt.beta2), data_rng(opt.seed, 3),
+          eval_train(batches(Split::train, opt.seed + 1)), eval_val(batches(Split::val, opt.seed + 2)),
+          model_path(opt.out + "/model.safetensors"), state_path(opt.out + "/state.safetensors") {
+        st.run = settings_of(opt, corpus);
     }
-    if (!opt.quiet)
-        std::printf("gpt train: %lld parameters, vocab %d, %zu train / %zu val tokens, %lld tokens per step\n",
-                    (long long)model.num_parameters(), tok.vocab_size(), ds.train.size(), ds.val.size(),
-                    (long long)(B * T * opt.grad_accum));
+    std::vector<Batch> batches(Split s, uint64_t seed) const {
+        return corpus.ds.eval_batches(s, int(opt.batch_size), int(opt.model.block_size), int(opt.eval_iters), seed);
+    }
+    bool say() const { return !opt.quiet; }
+};
 
-    auto save_state = [&](int64_t iter) {
-        st.iter = iter;
-        st.data_rng = data_rng.state();
-        st.dropout_rng = model.dropout_rng.state();
-        save_train_state(state_path, model, tok, optim, st);
+// ---- resuming ----
+
+std::string fingerprint(const std::string& path, int64_t bytes, uint32_t crc) {
+    return path + " (" + std::to_string(bytes) + " bytes, CRC-32 " + io::crc32_hex(crc) + ")";
+}
+
+// A resume must continue the same run: the batches depend on the seed, the batch size and the data,
+// so a change there is refused. The schedule and the optimizer's settings may change, with a note.
+void check_same_run(const Run& run, const RunSettings& was) {
+    const RunSettings& now = run.st.run;
+    auto refuse = [&](const std::string& flag, const std::string& then, const std::string& given) {
+        throw std::runtime_error("gpt train: --resume: the run in " + run.opt.out + " was started with " + flag + " " +
+                                 then + ", not " + given + "; resume with the same, or start a new run");
     };
-    const bool tty = !opt.quiet && ::isatty(STDOUT_FILENO);
-    TrainResult res;
-    const std::vector<Tensor> params = model.parameters();
-    std::deque<double> recent;   // seconds of the latest steps, for tokens/s and the ETA
-    const Clock::time_point t0 = Clock::now();
+    if (now.seed != was.seed) refuse("--seed", std::to_string(was.seed), std::to_string(now.seed));
+    if (now.batch_size != was.batch_size)
+        refuse("--batch-size", std::to_string(was.batch_size), std::to_string(now.batch_size));
+    if (now.grad_accum != was.grad_accum)
+        refuse("--grad-accum", std::to_string(was.grad_accum), std::to_string(now.grad_accum));
+    if (now.data_bytes != was.data_bytes || now.data_crc32 != was.data_crc32)
+        refuse("--data", fingerprint(was.data, was.data_bytes, was.data_crc32),
+               fingerprint(now.data, now.data_bytes, now.data_crc32));
+    if (!run.say()) return;
+    if (now.data != was.data) std::printf("note: --data %s holds the same text as %s\n", now.data.c_str(), was.data.c_str());
+    auto note = [](const char* flag, double then, double given) {
+        if (then != given) std::printf("note: %s changed from %g to %g for the rest of the run\n", flag, then, given);
+    };
+    note("--lr", was.lr, now.lr);
+    note("--min-lr", was.min_lr, now.min_lr);
+    note("--warmup-iters", double(was.warmup_iters), double(now.warmup_iters));
+    note("--lr-decay-iters", double(was.lr_decay_iters), double(now.lr_decay_iters));
+    note("--weight-decay", was.weight_decay, now.weight_decay);
+    note("--beta1", was.beta1, now.beta1);
+    note("--beta2", was.beta2, now.beta2);
+    note("--grad-clip", was.grad_clip, now.grad_clip);
+}
 
-    for (int64_t iter = st.iter;; iter++) {
-        bool last = iter == opt.max_iters;
-        if ((iter % opt.eval_interval == 0 && !(opt.resume && iter == st.iter)) || last) {
-            double tl = mean_loss(model, eval_train), vl = mean_loss(model, eval_val);
-            if (!finite(tl) || !finite(vl))
-                throw std::runtime_error("gpt train: eval loss is not finite at iteration " + std::to_string(iter) +
-                                         "; stopped, the last good checkpoint in " + opt.out + " is untouched");
-            res.train_loss = tl;
-            res.val_loss = vl;
-            run_log.evals.push_back({iter, tl, vl});
-            bool best = vl < st.best_val;
-            if (best) {
-                st.best_val = vl;
-                save_model(model_path, model, tok, {{"iter", std::to_string(iter)}});
-            }
-            // the log first: a log ahead of the state is trimmed on resume, a state ahead of the log
-            // would lose the rows in between
-            write_run_log(opt.out, run_log);
-            save_state(iter);
-            if (!opt.quiet)
-                std::printf("%sstep %lld: train loss %.4f, val loss %.4f%s\n", tty ? "\r\033[K" : "", (long long)iter,
-                            tl, vl, best ? " (best, saved)" : "");
-        }
-        if (last) break;
-        if (g_stop_training.load()) {
-            write_run_log(opt.out, run_log);
-            save_state(iter);
-            res.interrupted = true;
-            if (!opt.quiet) std::printf("\ninterrupted: state saved at iteration %lld; continue with --resume\n", (long long)iter);
-            break;
-        }
+// Loads the state and checks everything else the run left before any of it is overwritten: the best
+// model (its checksum, and that it is this run's model) and the log (present and as far as the state).
+void resume(Run& run) {
+    RunSettings now = run.st.run;
+    run.st = load_train_state(run.state_path, run.model, run.corpus.tok, run.optim);
+    RunSettings was = run.st.run;
+    run.st.run = now;
+    check_same_run(run, was);
+    run.data_rng.set_state(run.st.data_rng);
+    run.model.dropout_rng.set_state(run.st.dropout_rng);
+    LoadedModel best = load_model(run.model_path);
+    if (config_metadata(best.model->config) != config_metadata(run.model.config) ||
+        best.tok.to_string() != run.corpus.tok.to_string())
+        throw std::runtime_error("gpt train: --resume: " + run.model_path + " holds another model than " + run.state_path);
+    const std::string log_path = run.opt.out + "/log.csv";
+    if (::access(log_path.c_str(), F_OK) != 0)
+        throw std::runtime_error("gpt train: --resume: " + log_path + " is missing, so the run's history would restart at "
+                                 "iteration " + std::to_string(run.st.iter) + "; restore it, or start over with --overwrite");
+    run.log = read_run_log(log_path, run.st.iter);   // rows from before the resume point
+}
 
-        Clock::time_point ts = Clock::now();
-        real lr = nn::cosine_lr(iter, opt.lr, opt.min_lr, opt.warmup_iters, opt.lr_decay_iters);
-        optim.lr = lr;
-        double loss_sum = 0;
-        for (int64_t micro = 0; micro < opt.grad_accum; micro++) {
-            Batch b = ds.get_batch(Split::train, int(B), int(T), data_rng);
-            Tensor loss = model.forward(b.x, b.y).loss;
-            loss_sum += double(loss.item());
-            // each micro-batch's mean is scaled by 1/grad_accum, so the summed grads are the big batch's mean
-            (opt.grad_accum > 1 ? loss * real(1.0 / double(opt.grad_accum)) : loss).backward();
-        }
-        double loss_val = loss_sum / double(opt.grad_accum);
-        real max_norm = opt.grad_clip > 0 ? opt.grad_clip : std::numeric_limits<real>::infinity();
-        double norm = nn::clip_grad_norm(params, max_norm);
-        if (!finite(loss_val) || !finite(norm))
-            throw std::runtime_error("gpt train: " + std::string(!finite(loss_val) ? "loss" : "gradient norm") +
-                                     " is not finite at iteration " + std::to_string(iter) + " (lr " + std::to_string(lr) +
-                                     "); stopped, the last good checkpoint in " + opt.out + " is untouched");
-        optim.step();
-        model.zero_grad();
-        run_log.steps.push_back({iter, loss_val, double(lr), norm});
-        res.iters = iter + 1;
+// ---- the loop's phases ----
 
-        recent.push_back(seconds_since(ts));
+// Mean loss over fixed batches, in eval mode (dropout off, so no random draws) and without a graph.
+double mean_loss(GPT& model, const std::vector<Batch>& batches) {
+    NoGradGuard no_grad;
+    model.eval();
+    double sum = 0;
+    for (const Batch& b : batches) sum += double(model.forward(b.x, b.y).loss.item());
+    model.train();
+    return sum / double(batches.size());
+}
+
+void save_state(Run& run, int64_t iter) {
+    run.st.iter = iter;
+    run.st.data_rng = run.data_rng.state();
+    run.st.dropout_rng = run.model.dropout_rng.state();
+    save_train_state(run.state_path, run.model, run.corpus.tok, run.optim, run.st);
+}
+
+[[noreturn]] void not_finite(const Run& run, const std::string& what, int64_t iter, const std::string& saving) {
+    throw std::runtime_error("gpt train: " + what + " is not finite at iteration " + std::to_string(iter) + "; stopped" +
+                             saving + ", the last good checkpoint in " + run.opt.out + " is untouched");
+}
+
+// Whether training can go on from these weights: all finite, and one fixed batch gives a finite loss
+// and gradient. Weights blown up to 1e30 can still give a finite loss (LayerNorm divides the overflow
+// away) while their gradient is not, so this is the check a step makes, made before every save. Eval
+// mode: dropout draws nothing, so the run's random streams are untouched.
+bool weights_usable(Run& run) {
+    for (const Tensor& p : run.model.parameters())
+        for (int64_t i = 0; i < p.numel(); i++)
+            if (!std::isfinite(p.data()[i])) return false;
+    run.model.eval();
+    const Batch& b = run.eval_train.front();
+    Tensor loss = run.model.forward(b.x, b.y).loss;
+    loss.backward();
+    double norm = nn::clip_grad_norm(run.model.parameters(), std::numeric_limits<real>::infinity());
+    run.model.zero_grad();
+    run.model.train();
+    return std::isfinite(loss.item()) && std::isfinite(norm);
+}
+
+// The mean train and val loss; the best model if val improved; the log; the state.
+EvalRow evaluate_and_checkpoint(Run& run, int64_t iter, bool tty) {
+    double tl = mean_loss(run.model, run.eval_train), vl = mean_loss(run.model, run.eval_val);
+    if (!std::isfinite(tl) || !std::isfinite(vl)) not_finite(run, "eval loss", iter, "");
+    if (!weights_usable(run)) not_finite(run, "the gradient", iter, "");
+    run.log.evals.push_back({iter, tl, vl});
+    bool best = vl < run.st.best_val;
+    if (best) {
+        run.st.best_val = vl;
+        save_model(run.model_path, run.model, run.corpus.tok, {{"iter", std::to_string(iter)}});
+    }
+    // the log first: a log ahead of the state is trimmed on resume, a state ahead of the log would lose
+    // the rows in between
+    write_run_log(run.opt.out, run.log);
+    save_state(run, iter);
+    if (run.say()) {
+        std::printf("%sstep %lld: train loss %.4f, val loss %.4f%s\n", tty ? "\r\033[K" : "", (long long)iter, tl, vl,
+                    best ? " (best, saved)" : "");
+        std::fflush(stdout);
+    }
+    return {iter, tl, vl};
+}
+
+// A stop comes between steps, so the weights are those of a step no eval has seen: one that diverged
+// must not become the state every resume starts from.
+void save_on_stop(Run& run, int64_t iter) {
+    if (!weights_usable(run)) not_finite(run, "the loss or gradient after the last step", iter, " without saving the state");
+    write_run_log(run.opt.out, run.log);
+    save_state(run, iter);
+    if (run.say()) std::printf("\ninterrupted: state saved at iteration %lld; continue with --resume\n", (long long)iter);
+}
+
+// lr from the schedule; the mean loss of grad_accum micro-batches; backward; clip; AdamW; zero grads.
+StepRow optimisation_step(Run& run, int64_t iter) {
+    const TrainOptions& o = run.opt;
+    real lr = nn::cosine_lr(iter, o.lr, o.min_lr, o.warmup_iters, o.lr_decay_iters);
+    run.optim.lr = lr;
+    double loss_sum = 0;
+    for (int64_t micro = 0; micro < o.grad_accum; micro++) {
+        Batch b = run.corpus.ds.get_batch(Split::train, int(o.batch_size), int(o.model.block_size), run.data_rng);
+        Tensor loss = run.model.forward(b.x, b.y).loss;
+        loss_sum += double(loss.item());
+        // each micro-batch's mean is scaled by 1/grad_accum, so the summed grads are the big batch's mean
+        (o.grad_accum > 1 ? loss * real(1.0 / double(o.grad_accum)) : loss).backward();
+    }
+    double loss = loss_sum / double(o.grad_accum);
+    real max_norm = o.grad_clip > 0 ? o.grad_clip : std::numeric_limits<real>::infinity();
+    double norm = nn::clip_grad_norm(run.model.parameters(), max_norm);
+    if (!std::isfinite(loss)) not_finite(run, "loss", iter, "");
+    if (!std::isfinite(norm)) not_finite(run, "gradient norm", iter, "");
+    run.optim.step();
+    run.model.zero_grad();
+    return {iter, loss, double(lr), norm};
+}
+
+// The live progress line: iteration, loss, lr, tokens/s and the ETA from the latest steps' times.
+struct Progress {
+    bool tty, quiet;
+    int64_t max_iters, tokens_per_step;
+    Clock::time_point t0 = Clock::now();
+    std::deque<double> recent = {};   // seconds of the latest steps
+
+    void step(const StepRow& r, double seconds) {
+        recent.push_back(seconds);
         if (recent.size() > 20) recent.pop_front();
         double avg = 0;
         for (double s : recent) avg += s;
         avg /= double(recent.size());
-        double tok_s = double(B * T * opt.grad_accum) / avg;
-        if (tty || (!opt.quiet && (iter + 1) % 100 == 0))
-            std::printf("%siter %lld/%lld | loss %.4f | lr %.2e | %.0f tok/s | %s elapsed | ETA %s%s", tty ? "\r\033[K" : "",
-                        (long long)iter + 1, (long long)opt.max_iters, loss_val, double(lr), tok_s,
-                        fmt_time(seconds_since(t0)).c_str(), fmt_time(avg * double(opt.max_iters - iter - 1)).c_str(),
-                        tty ? "" : "\n");
+        if (!tty && (quiet || (r.iter + 1) % 100 != 0)) return;
+        std::printf("%siter %lld/%lld | loss %.4f | lr %.2e | %.0f tok/s | %s elapsed | ETA %s%s", tty ? "\r\033[K" : "",
+                    (long long)r.iter + 1, (long long)max_iters, r.loss, r.lr, double(tokens_per_step) / avg,
+                    time_str(seconds_since(t0)).c_str(), time_str(avg * double(max_iters - r.iter - 1)).c_str(),
+                    tty ? "" : "\n");
         std::fflush(stdout);
     }
-    res.iters = std::max(res.iters, st.iter);
-    res.best_val = st.best_val;
-    res.seconds = seconds_since(t0);
+    static std::string time_str(double s) {
+        char buf[32];
+        if (s < 90) std::snprintf(buf, sizeof buf, "%.0fs", s);
+        else std::snprintf(buf, sizeof buf, "%dm%02ds", int(s) / 60, int(s) % 60);
+        return buf;
+    }
+};
+
+// Reads and checks everything, then builds the run; only after every check has passed does it touch
+// --out's files (--overwrite's removals, the sweep of stale temp files).
+std::unique_ptr<Run> set_up(const TrainOptions& options) {
+    TrainOptions opt = options.validated();
+    Corpus corpus = read_corpus(opt);
+    opt.model.vocab_size = corpus.tok.vocab_size();
+    MemoryEstimate need = training_memory(opt.model, opt.batch_size, opt.eval_iters, corpus.bytes);
+    check_fits_in_memory(need, "gpt train", "this run", "use a smaller model (--n-layer, --n-embd), --batch-size or --block-size");
+    auto run = std::make_unique<Run>(opt, std::move(corpus));
+    if (opt.resume) resume(*run);
+    if (opt.overwrite)   // the earlier run's files go only now, with every check passed
+        for (const char* f : {"state.safetensors", "log.csv", "model.safetensors", "loss.svg"}) ::unlink((opt.out + "/" + f).c_str());
+    remove_stale_temp_files(opt.out);
+    if (run->say()) {
+        if (opt.resume) std::printf("resuming %s at iteration %lld\n", run->state_path.c_str(), (long long)run->st.iter);
+        std::printf("gpt train: %lld parameters, vocab %d, %zu train / %zu val tokens, %lld tokens per step, %s of memory\n",
+                    (long long)run->model.num_parameters(), run->corpus.tok.vocab_size(), run->corpus.ds.train.size(),
+                    run->corpus.ds.val.size(), (long long)(opt.batch_size * opt.model.block_size * opt.grad_accum),
+                    need.str().c_str());
+    }
+    return run;
+}
+
+}  // namespace
+
+TrainResult train(const TrainOptions& options, const std::atomic<bool>* stop) {
+    std::unique_ptr<Run> run_ptr = set_up(options);
+    Run& run = *run_ptr;
+    const TrainOptions& opt = run.opt;
+    const int64_t start = run.st.iter;
+    TrainResult res;
+    res.iters = start;
+    if (!run.log.evals.empty()) res.train_loss = run.log.evals.back().train, res.val_loss = run.log.evals.back().val;
+    if (opt.resume && start >= opt.max_iters) {   // nothing left to run: say so and touch nothing
+        if (run.say())
+            std::printf("the run in %s is already at iteration %lld of --max-iters %lld: nothing to do\n", opt.out.c_str(),
+                        (long long)start, (long long)opt.max_iters);
+        res.already_done = true;
+    }
+    const bool tty = run.say() && ::isatty(STDOUT_FILENO);
+    Progress progress{tty, opt.quiet, opt.max_iters, opt.batch_size * opt.model.block_size * opt.grad_accum};
+    for (int64_t iter = start; !res.already_done; iter++) {
+        const bool last = iter == opt.max_iters;
+        if ((iter % opt.eval_interval == 0 && !(opt.resume && iter == start)) || last) {
+            EvalRow e = evaluate_and_checkpoint(run, iter, tty);
+            res.train_loss = e.train, res.val_loss = e.val;
+        }
+        if (last) break;
+        if (stop && stop->load()) {
+            save_on_stop(run, iter);
+            res.interrupted = true;
+            break;
+        }
+        Clock::time_point t = Clock::now();
+        StepRow row = optimisation_step(run, iter);
+        run.log.steps.push_back(row);
+        res.iters = iter + 1;
+        progress.step(row, seconds_since(t));
+    }
+    res.best_val = run.st.best_val;
+    res.seconds = seconds_since(progress.t0);
     return res;
 }
 
-}  // namespace gs
+}  // namespace gs::gpt

@@ -11,8 +11,9 @@ namespace gs::nn {
 namespace {
 
 // Warmup starts at max_lr / (warmup_iters + 1) rather than 0, so the very first step already learns.
+// The + 1s are done in double: in int64 they overflow for a count of INT64_MAX.
 double warmup_lr(int64_t step, double max_lr, int64_t warmup_iters) {
-    return max_lr * double(step + 1) / double(warmup_iters + 1);
+    return max_lr * (double(step) + 1.0) / (double(warmup_iters) + 1.0);
 }
 
 }  // namespace

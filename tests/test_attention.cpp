@@ -1,7 +1,8 @@
 // causal_attention (autograd/attention.h): a hand-computed two-head case, the fast kernels against the
-// naive ones at odd and round sizes (one and several row blocks), the op against the composed ops
+// naive ones at odd and round sizes (one and several row blocks), the op against the composed reference
 // (split / matmul / masked_fill / softmax) forward and backward, causality, identical bits for 1 and
-// 2 threads, no tensor allocations in steady state, and bad shapes.
+// 2 threads, no tensor allocations in steady state, and bad shapes. Then the cached forward: a
+// hand-computed case, fast against naive on awkward shapes, chunks of a sequence against the whole.
 // Finite differences: grad/test_attention_grad.cpp.
 #include <gtest/gtest.h>
 #include "autograd/omp.h"
@@ -12,11 +13,6 @@
 #include <vector>
 
 #include "autograd/attention.h"
-#include "autograd/elementwise.h"
-#include "autograd/mask.h"
-#include "autograd/matmul.h"
-#include "autograd/shape.h"
-#include "autograd/softmax.h"
 
 using namespace gs;
 
@@ -37,18 +33,6 @@ std::vector<real> random_vec(int64_t n, uint64_t seed, real std = 1) {
     std::vector<real> v(size_t(n), 0);
     for (real& x : v) x = real(rng.normal()) * std;
     return v;
-}
-
-// The attention nanoGPT writes, from the general ops: split, heads as (B, NH, T, hs), scores, mask,
-// softmax, weighted sum, heads side by side again.
-Tensor composed_attention(const Tensor& qkv, int64_t NH) {
-    int64_t B = qkv.size(0), T = qkv.size(1), C = qkv.size(2) / 3, hs = C / NH;
-    std::vector<Tensor> parts = split(qkv, C, 2);
-    auto heads = [&](const Tensor& t) { return transpose(reshape(t, {B, T, NH, hs}), 1, 2); };
-    Tensor q = heads(parts[0]), k = heads(parts[1]), v = heads(parts[2]);
-    Tensor att = matmul(q, transpose(k, 2, 3)) * real(1.0 / std::sqrt(double(hs)));
-    att = softmax(masked_fill(att, causal_mask(T), -std::numeric_limits<real>::infinity()), 3);
-    return reshape(transpose(matmul(att, v), 1, 2), {B, T, C});
 }
 
 // Forward then backward with the fast or the naive kernels: out, att and dqkv (which starts from
@@ -142,7 +126,7 @@ TEST(Attention, MatchesTheComposedOpsForwardAndBackward) {
         Tensor x1 = Tensor::from({s.B, s.T, 3 * s.C}, random_vec(s.B * s.T * 3 * s.C, 11, 1.5)).requires_grad_();
         Tensor x2 = Tensor::from(x1.shape(), x1.to_vector()).requires_grad_();
         Tensor dy = Tensor::from({s.B, s.T, s.C}, random_vec(s.B * s.T * s.C, 12));
-        Tensor y1 = causal_attention(x1, s.NH), y2 = composed_attention(x2, s.NH);
+        Tensor y1 = causal_attention(x1, s.NH), y2 = causal_attention_reference(x2, s.NH);
         expect_close(y1.to_vector(), y2.to_vector(), 1e-5, "forward");
         y1.backward(dy);
         y2.backward(dy);
@@ -230,4 +214,182 @@ TEST(Attention, BadShapesNameTheOpAndShapes) {
     EXPECT_EQ(error_of([] { causal_attention(Tensor::zeros({2, 3, 0}), 1); }),
               "causal_attention: C = 0 (qkv is [2, 3, 0]) does not split into n_head = 1 heads of equal, "
               "non-zero size");
+}
+
+TEST(Attention, ReferenceAppliesDropoutToTheWeights) {
+    // dropout_p near 1 zeroes every weight of a small case with this seed's draws; p = 0 is the identity
+    Tensor qkv = Tensor::from({1, 4, 6}, random_vec(24, 61));
+    Rng a(3), b(3);
+    EXPECT_EQ(causal_attention_reference(qkv, 1, 0, &a).to_vector(), causal_attention_reference(qkv, 1).to_vector());
+    EXPECT_EQ(a.next_u32(), b.next_u32());   // p = 0 draws nothing
+    Rng r(5);
+    std::vector<real> dropped = causal_attention_reference(qkv, 1, real(0.5), &r).to_vector();
+    EXPECT_NE(dropped, causal_attention_reference(qkv, 1).to_vector());
+    EXPECT_EQ(error_of([&] { causal_attention_reference(qkv, 1, real(0.5)); }),
+              "causal_attention_reference: dropout 0.5 needs an Rng");
+}
+
+// ---- the cached forward ---------------------------------------------------------------------------
+
+namespace {
+
+// Runs the fast or the naive cached kernel on copies of the caches; returns out, k cache, v cache.
+struct CachedResults {
+    std::vector<real> out, k, v;
+};
+CachedResults run_cached(bool fast, const std::vector<real>& qkv, std::vector<real> k, std::vector<real> v,
+                         int64_t B, int64_t Tn, int64_t Tq, int64_t pos0, int64_t maxT, int64_t C, int64_t NH) {
+    std::vector<real> out(size_t(B * Tq * C), real(-7));
+    (fast ? attention_cached_forward : attention_cached_forward_naive)(out.data(), k.data(), v.data(), qkv.data(), B,
+                                                                      Tn, Tq, pos0, maxT, C, NH);
+    return {out, k, v};
+}
+
+}  // namespace
+
+// One head, hs = 2, scale 1/sqrt(2). Rows of qkv are [q | k | v]:
+//   position 0: q0 = [1, 1], k0 = [0, 5], v0 = [4, 8];  position 1: q1 = [sqrt 2, 0], k1 = [ln 3, 7], v1 = [0, -4]
+//   query 0 sees only position 0: out0 = v0 = [4, 8]
+//   query 1: scores q1·k / sqrt(2) = [0, ln 3] -> softmax [1/4, 3/4]; out1 = [4, 8]/4 + 3 [0, -4]/4 = [1, -1]
+TEST(AttentionCached, HandComputedCaseAndTheCacheItWrites) {
+    real s2 = real(std::sqrt(2.0)), ln3 = real(std::log(3.0));
+    std::vector<real> qkv = {1, 1, 0, 5, 4, 8,   //
+                             s2, 0, ln3, 7, 0, -4};
+    std::vector<real> k(6, 9), v(6, 9), out(4);   // maxT = 3: the last row stays as it was
+    attention_cached_forward(out.data(), k.data(), v.data(), qkv.data(), 1, 2, 2, 0, 3, 2, 1);
+    std::vector<double> want = {4, 8, 1, -1};
+    for (size_t i = 0; i < 4; i++) EXPECT_NEAR(out[i], want[i], 1e-5) << "element " << i;
+    EXPECT_EQ(k, (std::vector<real>{0, 5, ln3, 7, 9, 9}));
+    EXPECT_EQ(v, (std::vector<real>{4, 8, 0, -4, 9, 9}));
+    // query 1 alone, with position 0 already in the cache: the same output, and the same cache
+    std::vector<real> k1 = {0, 5, 9, 9, 9, 9}, v1 = {4, 8, 9, 9, 9, 9}, one(2);
+    attention_cached_forward(one.data(), k1.data(), v1.data(), qkv.data() + 6, 1, 1, 1, 1, 3, 2, 1);
+    EXPECT_NEAR(one[0], 1, 1e-5);
+    EXPECT_NEAR(one[1], -1, 1e-5);
+    EXPECT_EQ(k1, k);
+    EXPECT_EQ(v1, v);
+}
+
+TEST(AttentionCached, FastMatchesNaiveOnAwkwardShapes) {
+    // Tn around the 48-row blocks, pos0 from empty to nearly full, head sizes 1..32, spare capacity, and
+    // all queries or only the last Tq
+    struct Case {
+        int64_t B, Tn, Tq, pos0, spare, NH, hs;
+    };
+    std::vector<Case> cases = {{1, 1, 1, 0, 0, 1, 1},     {1, 1, 1, 63, 0, 4, 32},   {2, 1, 1, 17, 5, 3, 8},
+                               {3, 2, 2, 0, 1, 2, 3},     {1, 5, 5, 11, 0, 4, 8},    {2, 47, 47, 0, 3, 2, 16},
+                               {1, 48, 48, 1, 0, 3, 5},   {1, 49, 49, 30, 2, 1, 32}, {2, 64, 64, 0, 0, 4, 32},
+                               {1, 100, 100, 7, 9, 2, 12}, {3, 13, 13, 50, 0, 4, 7}, {1, 130, 130, 0, 0, 1, 4},
+                               {2, 64, 1, 0, 0, 4, 32},   {1, 100, 53, 3, 1, 2, 12}, {3, 7, 2, 9, 0, 3, 5}};
+    uint64_t seed = 100;
+    for (const Case& c : cases) {
+        int64_t C = c.NH * c.hs, maxT = c.pos0 + c.Tn + c.spare;
+        std::string what = "B " + std::to_string(c.B) + " Tn " + std::to_string(c.Tn) + " Tq " + std::to_string(c.Tq) +
+                           " pos0 " + std::to_string(c.pos0) + " maxT " + std::to_string(maxT) + " NH " +
+                           std::to_string(c.NH) + " hs " + std::to_string(c.hs);
+        std::vector<real> qkv = random_vec(c.B * c.Tn * 3 * C, seed++);
+        std::vector<real> k = random_vec(c.B * c.NH * maxT * c.hs, seed++), v = random_vec(c.B * c.NH * maxT * c.hs, seed++);
+        CachedResults fast = run_cached(true, qkv, k, v, c.B, c.Tn, c.Tq, c.pos0, maxT, C, c.NH);
+        CachedResults ref = run_cached(false, qkv, k, v, c.B, c.Tn, c.Tq, c.pos0, maxT, C, c.NH);
+        expect_close(fast.out, ref.out, 1e-5, what + ", out");
+        EXPECT_EQ(fast.k, ref.k) << what;   // copies: the same bits
+        EXPECT_EQ(fast.v, ref.v) << what;
+        for (int64_t bh = 0; bh < c.B * c.NH; bh++)   // rows outside pos0 .. pos0+Tn-1 untouched
+            for (int64_t t = 0; t < maxT; t++)
+                if (t < c.pos0 || t >= c.pos0 + c.Tn)
+                    for (int64_t d = 0; d < c.hs; d++) {
+                        size_t i = size_t((bh * maxT + t) * c.hs + d);
+                        ASSERT_EQ(fast.k[i], k[i]) << what << ", row " << t;
+                        ASSERT_EQ(fast.v[i], v[i]) << what << ", row " << t;
+                    }
+    }
+}
+
+// The last query alone is the last row of all the queries.
+TEST(AttentionCached, LastOnlyIsTheLastRow) {
+    Tensor qkv = Tensor::from({2, 9, 36}, random_vec(2 * 9 * 36, 75));
+    Tensor k1 = Tensor::zeros({2, 3, 12, 4}), v1 = Tensor::zeros({2, 3, 12, 4});
+    Tensor k2 = Tensor::zeros({2, 3, 12, 4}), v2 = Tensor::zeros({2, 3, 12, 4});
+    std::vector<real> all = causal_attention_cached(qkv, 3, k1, v1, 2).to_vector();   // (2, 9, 12)
+    Tensor last = causal_attention_cached(qkv, 3, k2, v2, 2, true);
+    ASSERT_EQ(last.shape(), (Shape{2, 1, 12}));
+    for (int64_t b = 0; b < 2; b++)
+        for (int64_t c = 0; c < 12; c++) EXPECT_EQ(last.data()[b * 12 + c], all[size_t((b * 9 + 8) * 12 + c)]);
+    EXPECT_EQ(k1.to_vector(), k2.to_vector());   // every key and value written either way
+    EXPECT_EQ(v1.to_vector(), v2.to_vector());
+}
+
+// A sequence fed in chunks (a prefill, then single tokens, then a chunk) gives the outputs that
+// causal_attention gives for the whole sequence at once.
+TEST(AttentionCached, ChunksOfASequenceMatchTheWholeSequence) {
+    int64_t B = 2, T = 70, C = 24, NH = 3, hs = C / NH, maxT = 80;
+    std::vector<real> qkv = random_vec(B * T * 3 * C, 71);
+    std::vector<real> whole = causal_attention(Tensor::from({B, T, 3 * C}, qkv), NH).to_vector();
+    std::vector<real> k(size_t(B * NH * maxT * hs)), v(k.size());
+    std::vector<int64_t> chunks = {20, 1, 1, 1, 47};
+    int64_t pos = 0;
+    for (int64_t n : chunks) {
+        std::vector<real> part(size_t(B * n * 3 * C)), out(size_t(B * n * C));
+        for (int64_t b = 0; b < B; b++)
+            std::copy(qkv.begin() + (b * T + pos) * 3 * C, qkv.begin() + (b * T + pos + n) * 3 * C,
+                      part.begin() + b * n * 3 * C);
+        attention_cached_forward(out.data(), k.data(), v.data(), part.data(), B, n, n, pos, maxT, C, NH);
+        for (int64_t b = 0; b < B; b++)
+            for (int64_t i = 0; i < n * C; i++)
+                ASSERT_NEAR(out[size_t(b * n * C + i)], whole[size_t((b * T + pos) * C + i)], 1e-5)
+                    << "chunk at " << pos << ", batch " << b << ", element " << i;
+        pos += n;
+    }
+    EXPECT_EQ(pos, T);
+}
+
+TEST(AttentionCached, OneAndTwoThreadsGiveTheSameBits) {
+    int64_t B = 2, Tn = 60, pos0 = 10, maxT = 70, NH = 4, C = 64;
+    std::vector<real> qkv = random_vec(B * Tn * 3 * C, 81), k = random_vec(B * NH * maxT * 16, 82), v = k;
+    int saved = omp_get_max_threads();
+    omp_set_num_threads(1);
+    CachedResults one = run_cached(true, qkv, k, v, B, Tn, Tn, pos0, maxT, C, NH);
+    omp_set_num_threads(2);
+    CachedResults two = run_cached(true, qkv, k, v, B, Tn, Tn, pos0, maxT, C, NH);
+    omp_set_num_threads(saved);
+    EXPECT_EQ(one.out, two.out);
+    EXPECT_EQ(one.k, two.k);
+    EXPECT_EQ(one.v, two.v);
+}
+
+TEST(AttentionCached, OpStepsMakeNoNewTensorBuffers) {
+    Tensor k = Tensor::zeros({1, 2, 32, 8}), v = Tensor::zeros({1, 2, 32, 8});
+    Tensor prompt = Tensor::from({1, 20, 48}, random_vec(20 * 48, 91)), one = Tensor::from({1, 1, 48}, random_vec(48, 92));
+    auto steps = [&] {
+        causal_attention_cached(prompt, 2, k, v, 0);
+        for (int64_t p = 20; p < 32; p++) causal_attention_cached(one, 2, k, v, p);
+    };
+    steps();
+    AllocStats before = alloc_stats();
+    for (int i = 0; i < 3; i++) steps();
+    EXPECT_EQ(alloc_stats().heap_allocs, before.heap_allocs);
+}
+
+TEST(AttentionCached, BadArgumentsNameTheOpAndShapes) {
+    Tensor k = Tensor::zeros({1, 2, 8, 3}), v = Tensor::zeros({1, 2, 8, 3});
+    Tensor qkv = Tensor::zeros({1, 2, 18});
+    EXPECT_NO_THROW(causal_attention_cached(qkv, 2, k, v, 6));
+    EXPECT_EQ(error_of([&] { causal_attention_cached(qkv, 2, k, v, 7); }),
+              "causal_attention_cached: cannot add 2 positions after 7: the cache holds only 8");
+    EXPECT_THROW(causal_attention_cached(qkv, 2, k, v, -1), std::invalid_argument);
+    EXPECT_EQ(error_of([&] { causal_attention_cached(Tensor::zeros({2, 18}), 2, k, v, 0); }),
+              "causal_attention_cached: qkv must be (B, Tn, 3C), got [2, 18]");
+    EXPECT_EQ(error_of([&] { causal_attention_cached(qkv, 4, k, v, 0); }),
+              "causal_attention_cached: C = 6 (qkv is [1, 2, 18]) does not split into n_head = 4 heads of equal, "
+              "non-zero size");
+    Tensor wrong = Tensor::zeros({1, 3, 8, 2});
+    EXPECT_EQ(error_of([&] { causal_attention_cached(qkv, 2, k, wrong, 0); }),
+              "causal_attention_cached: the caches must be (B, NH, maxT, hs) = [1, 2, 8, 3] for qkv [1, 2, 18] and "
+              "n_head 2, got k [1, 2, 8, 3] and v [1, 3, 8, 2]");
+    EXPECT_THROW(causal_attention_cached(Tensor::zeros({2, 2, 18}), 2, k, v, 0), std::invalid_argument);   // batch 2
+    Tensor leaf = Tensor::zeros({1, 2, 18}).requires_grad_();
+    EXPECT_EQ(error_of([&] { causal_attention_cached(leaf, 2, k, v, 0); }),
+              "causal_attention_cached: has no backward (it is for generation): run it under NoGradGuard");
+    NoGradGuard no_grad;   // under it, a leaf that requires grad is fine: nothing records a graph
+    EXPECT_NO_THROW(causal_attention_cached(leaf, 2, k, v, 0));
 }

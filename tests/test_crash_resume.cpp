@@ -24,7 +24,7 @@
 #include <sstream>
 #include <thread>
 
-#include "nn/safetensors.h"
+#include "nn/io/safetensors.h"
 
 namespace {
 
@@ -86,13 +86,16 @@ std::string corpus_file(const std::string& dir) {
     return path;
 }
 
-std::vector<std::string> train_args(const std::string& data, const std::string& out, bool resume) {
+// Without `resume`, `overwrite` adds --overwrite: a run killed in its first save can leave a model and a
+// log but no state, which a fresh start must be told to replace.
+std::vector<std::string> train_args(const std::string& data, const std::string& out, bool resume, bool overwrite = false) {
     std::vector<std::string> a = {"train", "--data", data, "--out", out, "--n-layer", "1", "--n-embd", "16",
                                   "--n-head", "2", "--block-size", "16", "--batch-size", "4", "--dropout", "0.1",
                                   "--max-iters", std::to_string(kIters), "--lr-decay-iters", std::to_string(kIters),
                                   "--warmup-iters", "2", "--eval-interval", std::to_string(kEvalEvery),
                                   "--eval-iters", "2", "--threads", "1"};
     if (resume) a.push_back("--resume");
+    else if (overwrite) a.push_back("--overwrite");
     return a;
 }
 
@@ -128,6 +131,7 @@ public:
     Child(const Child&) = delete;
     Child& operator=(const Child&) = delete;
     void signal(int sig) const { ::kill(pid_, sig); }
+    pid_t pid() const { return pid_; }
 
     // True once it has exited (its status is then known).
     bool exited() {
@@ -225,7 +229,7 @@ protected:
         if (!exists(out + "/state.safetensors")) return -1;
         int64_t iter = -1;
         try {
-            gs::SafetensorsFile f = gs::load_safetensors(out + "/state.safetensors");
+            gs::io::SafetensorsFile f = gs::io::load_safetensors(out + "/state.safetensors");
             EXPECT_EQ(f.metadata["format"], "gpt-train-state");
             iter = std::stoll(f.metadata.at("iter"));
         } catch (const std::exception& e) {
@@ -306,7 +310,7 @@ TEST_F(CrashResume, KillLoopAlwaysLeavesALoadableCheckpoint) {
         SCOPED_TRACE(m.what);
         std::string state_before = slurp(out + "/state.safetensors");
         std::set<std::string> temps_before = temp_files(out);
-        Child c = start(train_args(data, out, last >= 0));
+        Child c = start(train_args(data, out, last >= 0, /*overwrite=*/true));
         m.reached(c, temps_before);
         std::set<std::string> saved_before = saved_files();   // complete when the kill came
         c.signal(SIGKILL);
@@ -322,7 +326,7 @@ TEST_F(CrashResume, KillLoopAlwaysLeavesALoadableCheckpoint) {
         }
         last = iter;
     }
-    ASSERT_EQ(run(train_args(data, out, last >= 0)), 0) << slurp(dir + "/stderr");
+    ASSERT_EQ(run(train_args(data, out, last >= 0, /*overwrite=*/true)), 0) << slurp(dir + "/stderr");
     EXPECT_EQ(slurp(out + "/log.csv"), want);
 }
 
@@ -366,4 +370,47 @@ TEST_F(CrashResume, AbsurdLearningRateStopsNamingTheIteration) {
     EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(err[at + std::string("not finite at iteration ").size()]))) << err;
     EXPECT_EQ(slurp(out + "/model.safetensors"), slurp(init + "/model.safetensors"));
     EXPECT_EQ(check_checkpoints("after the blow-up"), 0);
+}
+
+// D4 of issue 11: two runs into one folder both ran, leaving one's model with the other's state and log.
+// The second now fails at once naming the first's pid, and its start-up sweep of stale temp files leaves
+// the live run's alone.
+TEST_F(CrashResume, SecondRunIntoALockedFolderFailsAtOnce) {
+    std::vector<std::string> args = train_args(data, out, false);
+    args.insert(args.end(), {"--max-iters", "1000000", "--lr-decay-iters", "1000000"});
+    Child first = start(args);
+    ASSERT_TRUE(first.wait_until([&] { return printed("step 0:"); })) << slurp(dir + "/stderr");
+    const std::string live_temp = out + "/state.safetensors.tmp." + std::to_string(first.pid()) + ".999";
+    std::ofstream(live_temp) << "a save in progress";
+    for (bool resume : {true, false}) {
+        std::vector<std::string> second = train_args(data, out, resume);
+        second.insert(second.end(), {"--n-embd", "8"});   // another config
+        Child c(second, dir + "/second.out", dir + "/second.err");
+        EXPECT_EQ(c.wait(), 1) << "resume " << resume;
+        EXPECT_EQ(slurp(dir + "/second.err"), "gpt train: " + out + " is in use by another run (pid " +
+                                                    std::to_string(first.pid()) + "); wait for it to end, or choose another --out\n");
+    }
+    EXPECT_TRUE(exists(live_temp)) << "the sweep removed a live run's temp file";
+    first.signal(SIGINT);
+    EXPECT_EQ(first.wait(), 130) << slurp(dir + "/stderr");
+    ::unlink(live_temp.c_str());
+    EXPECT_GE(check_checkpoints("after the first run stopped"), 0);
+}
+
+// U7 of issue 11: SIGTERM (kill, timeout) and SIGHUP (a closed terminal) killed the run without saving.
+// They now stop it as Ctrl-C does: state saved where it stopped, exit status 128 + the signal.
+TEST_F(CrashResume, SigtermAndSighupSaveTheStateLikeSigint) {
+    for (int sig : {SIGTERM, SIGHUP}) {
+        SCOPED_TRACE(sig == SIGTERM ? "SIGTERM" : "SIGHUP");
+        std::filesystem::remove_all(out);
+        Child c = start(train_args(data, out, false));
+        ASSERT_TRUE(c.wait_until([&] { return printed("step 20:"); })) << slurp(dir + "/stderr");
+        c.signal(sig);
+        ASSERT_EQ(c.wait(), 128 + sig) << slurp(dir + "/stderr");
+        std::string said = slurp(dir + "/stdout");
+        const std::string marker = "interrupted: state saved at iteration ";
+        size_t at = said.find(marker);
+        ASSERT_NE(at, std::string::npos) << said;
+        EXPECT_EQ(check_checkpoints("after the signal"), std::stoll(said.substr(at + marker.size())));
+    }
 }

@@ -3,6 +3,7 @@
 // windows, and the real Tiny Shakespeare corpus when it is present.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -16,11 +17,11 @@
 #include "gpt/data.h"
 
 namespace fs = std::filesystem;
-using gs::Batch;
-using gs::CharTokenizer;
-using gs::Dataset;
+using gs::gpt::Batch;
+using gs::gpt::CharTokenizer;
+using gs::gpt::Dataset;
 using gs::Rng;
-using gs::Split;
+using gs::gpt::Split;
 
 namespace {
 
@@ -61,7 +62,7 @@ std::vector<int32_t> iota_tokens(int n) {
 }
 
 bool same(const Batch& a, const Batch& b) {
-    return a.x.shape == b.x.shape && a.x.data == b.x.data && a.y.shape == b.y.shape && a.y.data == b.y.data;
+    return a.x.shape() == b.x.shape() && a.x.to_vector() == b.x.to_vector() && a.y.shape() == b.y.shape() && a.y.to_vector() == b.y.to_vector();
 }
 
 }  // namespace
@@ -70,30 +71,58 @@ bool same(const Batch& a, const Batch& b) {
 
 TEST_F(DataFiles, ReadTextFileReturnsTheBytes) {
     const std::string text = "To be, or not to be\n\xE4\xB8\xAD\n";
-    EXPECT_EQ(gs::read_text_file(write("ok.txt", text)), text);
+    EXPECT_EQ(gs::gpt::read_text_file(write("ok.txt", text)), text);
 }
 
 TEST_F(DataFiles, ReadTextFileMissing) {
     std::string path = (dir / "nope.txt").string();
-    std::string msg = error_of<std::runtime_error>([&] { gs::read_text_file(path); });
+    std::string msg = error_of<std::runtime_error>([&] { gs::gpt::read_text_file(path); });
     EXPECT_EQ(msg, path + ": no such file");
 }
 
 TEST_F(DataFiles, ReadTextFileDirectory) {
-    std::string msg = error_of<std::runtime_error>([&] { gs::read_text_file(dir.string()); });
+    std::string msg = error_of<std::runtime_error>([&] { gs::gpt::read_text_file(dir.string()); });
     EXPECT_EQ(msg, dir.string() + ": is a directory, not a text file");
+}
+
+// H4 and H5 of issue 11: a device never ends and a FIFO blocks open() until a writer comes; both are
+// refused by their type, before any read. A regular file over the size limit is refused by its size
+// (a sparse file: it claims 300 MiB without taking the space).
+TEST_F(DataFiles, ReadTextFileRefusesDevicesFifosAndHugeFiles) {
+    for (const char* dev : {"/dev/zero", "/dev/urandom"}) {
+        std::string msg = error_of<std::runtime_error>([&] { gs::gpt::read_text_file(dev); });
+        EXPECT_EQ(msg, std::string(dev) + ": is a character device, not a text file");
+    }
+    std::string fifo = (dir / "fifo").string();
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    EXPECT_EQ(error_of<std::runtime_error>([&] { gs::gpt::read_text_file(fifo); }),
+              fifo + ": is a FIFO (named pipe), not a text file");
+    std::string big = (dir / "big.txt").string();
+    std::ofstream(big).flush();
+    fs::resize_file(big, 300u << 20);
+    EXPECT_EQ(error_of<std::runtime_error>([&] { gs::gpt::read_text_file(big); }),
+              big + ": is 314572800 bytes, over the limit of 256 MiB");
+}
+
+// U10 of issue 11: a symlink loop said "no such file".
+TEST_F(DataFiles, ReadTextFileSymlinkLoopSaysSo) {
+    fs::create_symlink(dir / "b", dir / "a");
+    fs::create_symlink(dir / "a", dir / "b");
+    std::string msg = error_of<std::runtime_error>([&] { gs::gpt::read_text_file((dir / "a").string()); });
+    EXPECT_EQ(msg, (dir / "a").string() + ": cannot open: Too many levels of symbolic links");
+    EXPECT_EQ(error_of<std::runtime_error>([&] { gs::gpt::read_text_file(""); }), "the text file's name is empty");
 }
 
 TEST_F(DataFiles, ReadTextFileEmpty) {
     std::string path = write("empty.txt", "");
-    std::string msg = error_of<std::runtime_error>([&] { gs::read_text_file(path); });
+    std::string msg = error_of<std::runtime_error>([&] { gs::gpt::read_text_file(path); });
     EXPECT_EQ(msg, path + ": file is empty");
 }
 
 TEST_F(DataFiles, ReadTextFileInvalidUtf8GivesTheOffset) {
     // a Latin-1 'é' (one byte 0xE9) after "caf": E9 starts a 3-byte sequence, and '!' is no continuation
     std::string path = write("latin1.txt", "caf\xE9!");
-    std::string msg = error_of<std::runtime_error>([&] { gs::read_text_file(path); });
+    std::string msg = error_of<std::runtime_error>([&] { gs::gpt::read_text_file(path); });
     EXPECT_EQ(msg, path + ": invalid UTF-8 at byte offset 3 (0xE9 0x21): expected a continuation byte");
 }
 
@@ -101,7 +130,7 @@ TEST_F(DataFiles, ReadTextFileUnreadable) {
     std::string path = write("locked.txt", "secret");
     fs::permissions(path, fs::perms::none);
     if (std::ifstream(path).good()) GTEST_SKIP() << "running as root: a mode-000 file is still readable";
-    std::string msg = error_of<std::runtime_error>([&] { gs::read_text_file(path); });
+    std::string msg = error_of<std::runtime_error>([&] { gs::gpt::read_text_file(path); });
     EXPECT_NE(msg.find(path + ": cannot open for reading"), std::string::npos) << msg;
 }
 
@@ -129,14 +158,14 @@ TEST(Data, BatchShapesAndShiftedTargets) {
     Dataset ds(iota_tokens(1000));
     Rng rng(1);
     Batch b = ds.get_batch(Split::train, 4, 8, rng);
-    EXPECT_EQ(b.x.shape, (gs::Shape{4, 8}));
-    EXPECT_EQ(b.y.shape, (gs::Shape{4, 8}));
+    EXPECT_EQ(b.x.shape(), (gs::Shape{4, 8}));
+    EXPECT_EQ(b.y.shape(), (gs::Shape{4, 8}));
     for (int r = 0; r < 4; r++)
         for (int t = 0; t < 8; t++) {
-            const int32_t x = b.x.data[size_t(r * 8 + t)], y = b.y.data[size_t(r * 8 + t)];
+            const int32_t x = b.x.data()[size_t(r * 8 + t)], y = b.y.data()[size_t(r * 8 + t)];
             EXPECT_EQ(y, x + 1);                                                      // y is x shifted by one
             if (t + 1 < 8) {
-                EXPECT_EQ(b.x.data[size_t(r * 8 + t + 1)], y);   // and windows are contiguous
+                EXPECT_EQ(b.x.data()[size_t(r * 8 + t + 1)], y);   // and windows are contiguous
             }
         }
 }
@@ -152,8 +181,8 @@ TEST(Data, WindowsStayInsideTheirSplitAndCoverIt) {
         Batch tb = ds.get_batch(Split::train, 4, 8, rng);
         Batch vb = ds.get_batch(Split::val, 4, 8, rng);
         for (int r = 0; r < 4; r++) {
-            train_starts.insert(tb.x.data[size_t(r * 8)]);
-            val_starts.insert(vb.x.data[size_t(r * 8)]);
+            train_starts.insert(tb.x.data()[size_t(r * 8)]);
+            val_starts.insert(vb.x.data()[size_t(r * 8)]);
         }
     }
     EXPECT_EQ(train_starts.size(), 82u);
@@ -206,28 +235,28 @@ TEST(Data, EvalBatchesAreFixedBySeed) {
 // N = 11 tokens 0..10, T = 3: W = (11 - 1) / 3 = 3 windows with x starting at 0, 3, 6; target 10 is the
 // tail ((11 - 1) % 3 = 1 target) and is dropped. B = 2: one [2, 3] batch, then one [1, 3] batch.
 TEST(Data, SequentialWindowsTileTheTokens) {
-    std::vector<Batch> bs = gs::sequential_windows(iota_tokens(11), 3, 2);
+    std::vector<Batch> bs = gs::gpt::sequential_windows(iota_tokens(11), 3, 2);
     ASSERT_EQ(bs.size(), 2u);
-    EXPECT_EQ(bs[0].x.shape, (gs::Shape{2, 3}));
-    EXPECT_EQ(bs[0].x.data, (std::vector<int32_t>{0, 1, 2, 3, 4, 5}));
-    EXPECT_EQ(bs[0].y.data, (std::vector<int32_t>{1, 2, 3, 4, 5, 6}));
-    EXPECT_EQ(bs[1].x.shape, (gs::Shape{1, 3}));
-    EXPECT_EQ(bs[1].x.data, (std::vector<int32_t>{6, 7, 8}));
-    EXPECT_EQ(bs[1].y.data, (std::vector<int32_t>{7, 8, 9}));
+    EXPECT_EQ(bs[0].x.shape(), (gs::Shape{2, 3}));
+    EXPECT_EQ(bs[0].x.to_vector(), (std::vector<int32_t>{0, 1, 2, 3, 4, 5}));
+    EXPECT_EQ(bs[0].y.to_vector(), (std::vector<int32_t>{1, 2, 3, 4, 5, 6}));
+    EXPECT_EQ(bs[1].x.shape(), (gs::Shape{1, 3}));
+    EXPECT_EQ(bs[1].x.to_vector(), (std::vector<int32_t>{6, 7, 8}));
+    EXPECT_EQ(bs[1].y.to_vector(), (std::vector<int32_t>{7, 8, 9}));
 }
 
 // N = 7, T = 3: (7 - 1) / 3 = 2 windows and no tail, so every token after the first is a target once.
 // N = 9, T = 3 also gives 2 windows: a window needs T+1 tokens, so the count is (N - 1) / T, not N / T.
 TEST(Data, SequentialWindowsExactFitAndTooShort) {
-    std::vector<Batch> bs = gs::sequential_windows(iota_tokens(7), 3, 4);
+    std::vector<Batch> bs = gs::gpt::sequential_windows(iota_tokens(7), 3, 4);
     ASSERT_EQ(bs.size(), 1u);
-    EXPECT_EQ(bs[0].y.data, (std::vector<int32_t>{1, 2, 3, 4, 5, 6}));
+    EXPECT_EQ(bs[0].y.to_vector(), (std::vector<int32_t>{1, 2, 3, 4, 5, 6}));
     // N = 9, T = 3: (9 - 1) / 3 = 2 windows, not 9 / 3 = 3 (a third would need token 9); targets 7, 8 dropped
-    bs = gs::sequential_windows(iota_tokens(9), 3, 4);
+    bs = gs::gpt::sequential_windows(iota_tokens(9), 3, 4);
     ASSERT_EQ(bs.size(), 1u);
-    EXPECT_EQ(bs[0].y.shape, (gs::Shape{2, 3}));
-    EXPECT_EQ(bs[0].y.data, (std::vector<int32_t>{1, 2, 3, 4, 5, 6}));
-    std::string msg = error_of<std::invalid_argument>([] { gs::sequential_windows(iota_tokens(3), 3, 1); });
+    EXPECT_EQ(bs[0].y.shape(), (gs::Shape{2, 3}));
+    EXPECT_EQ(bs[0].y.to_vector(), (std::vector<int32_t>{1, 2, 3, 4, 5, 6}));
+    std::string msg = error_of<std::invalid_argument>([] { gs::gpt::sequential_windows(iota_tokens(3), 3, 1); });
     EXPECT_EQ(msg, "sequential_windows: there are 3 tokens, fewer than the T+1 = 4 that one window needs");
 }
 
@@ -260,7 +289,7 @@ TEST(DataCorpus, TinyShakespeareHas65CharactersAndSplitsAsNanoGPT) {
     if (path.empty())
         GTEST_SKIP() << "Tiny Shakespeare not found (looked at " << tried
                      << "); run scripts/get_data data/tinyshakespeare.txt or set GRADSCHOOL_DATA";
-    const std::string text = gs::read_text_file(path);
+    const std::string text = gs::gpt::read_text_file(path);
     EXPECT_EQ(text.size(), 1115394u);
     CharTokenizer tok = CharTokenizer::from_text(text, path);
     EXPECT_EQ(tok.vocab_size(), 65);
@@ -277,5 +306,5 @@ TEST(DataCorpus, TinyShakespeareHas65CharactersAndSplitsAsNanoGPT) {
 
     Rng rng(1337);
     Batch b = ds.get_batch(Split::val, 8, 256, rng);
-    EXPECT_EQ(b.x.shape, (gs::Shape{8, 256}));
+    EXPECT_EQ(b.x.shape(), (gs::Shape{8, 256}));
 }

@@ -6,6 +6,7 @@
 #include "nn/optim.h"
 
 using namespace gs;
+using namespace gs::gpt;
 
 namespace {
 
@@ -22,7 +23,7 @@ GPTConfig small(bool bias = false) {
 
 Indices random_ids(int64_t B, int64_t T, int V, Rng& rng) {
     Indices x = Indices::zeros({B, T});
-    for (auto& v : x.data) v = int32_t(rng.below(uint32_t(V)));
+    for (int64_t i = 0; i < x.numel(); i++) x.data()[i] = int32_t(rng.below(uint32_t(V)));
     return x;
 }
 
@@ -68,7 +69,7 @@ TEST(GPT, ChangingLaterTokensLeavesEarlierLogitsUnchanged) {
     for (int t = 0; t < 8; t++) {
         Indices x2 = x;
         for (int b = 0; b < 2; b++)
-            for (int s = t + 1; s < 8; s++) x2.data[size_t(b * 8 + s)] = int32_t((x.data[size_t(b * 8 + s)] + 3) % 10);
+            for (int s = t + 1; s < 8; s++) x2.data()[size_t(b * 8 + s)] = int32_t((x.data()[size_t(b * 8 + s)] + 3) % 10);
         Tensor after = m.forward(x2).logits;
         for (int b = 0; b < 2; b++)
             for (int s = 0; s < 8; s++)
@@ -94,7 +95,7 @@ TEST(GPT, RejectsLongSequencesAndUnknownTokens) {
         EXPECT_NE(std::string(e.what()).find("block_size is only 8"), std::string::npos) << e.what();
     }
     Indices bad = Indices::zeros({1, 4});
-    bad.data[2] = 10;
+    bad.data()[2] = 10;
     try {
         m.forward(bad);
         FAIL();

@@ -9,9 +9,11 @@
 #include <fstream>
 
 #include "gpt/model.h"
-#include "nn/safetensors.h"
+#include "nn/io/safetensors.h"
 
 using namespace gs;
+using namespace gs::gpt;
+using namespace gs::io;
 
 struct Case {
     const char* name;

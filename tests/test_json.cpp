@@ -1,4 +1,4 @@
-// Tests for the strict JSON reader and json_quote (nn/json.h): values, exact integers, escapes and
+// Tests for the strict JSON reader and json_quote (nn/io/json.h): values, exact integers, escapes and
 // surrogate pairs, every kind of malformed input with the byte offset it is reported at, UTF-8
 // checking, duplicate keys and the nesting limit.
 #include <gtest/gtest.h>
@@ -9,9 +9,10 @@
 #include <utility>
 #include <vector>
 
-#include "nn/json.h"
+#include "nn/io/json.h"
+#include "nn/io/utf8.h"
 
-using namespace gs;
+using namespace gs::io;
 
 namespace {
 
@@ -160,6 +161,22 @@ TEST(Json, RejectsInvalidUtf8) {
     }
     EXPECT_TRUE(is_valid_utf8("plain, caf\xC3\xA9, \xE2\x82\xAC, \xF0\x9F\x98\x80, \xF4\x8F\xBF\xBF"));
     EXPECT_TRUE(is_valid_utf8(""));
+}
+
+TEST(Json, LargeObjectKeepsFileOrderAndFindsALateDuplicate) {
+    // the size of GPT-2's encoder.json: 50,257 keys
+    std::string text = "{";
+    for (int i = 0; i < 50257; i++) text += (i ? ", \"k" : "\"k") + std::to_string(i) + "\": " + std::to_string(i);
+    Json v = parse_json(text + "}");
+    ASSERT_EQ(v.object.size(), 50257u);
+    for (size_t i = 0; i < v.object.size(); i += 997) {
+        EXPECT_EQ(v.object[i].first, "k" + std::to_string(i));
+        EXPECT_EQ(v.object[i].second.integer, int64_t(i));
+    }
+    const std::string late = text + ", \"k123\": 0}";   // the duplicate is the last key
+    EXPECT_NE(parse_error(late).find("duplicate key \"k123\" at byte " + std::to_string(text.size() + 2)),
+              std::string::npos)
+        << parse_error(late);
 }
 
 TEST(Json, RejectsDuplicateKeys) {

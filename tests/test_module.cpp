@@ -8,14 +8,19 @@
 #include <vector>
 
 #include "autograd/reduce.h"
-#include "nn/transformer.h"
+#include "gpt/model.h"
 
 using namespace gs;
+using namespace gs::gpt;
 using namespace gs::nn;
 
 namespace {
 
-BlockConfig block_cfg(bool bias, real dropout = 0) { return {8, 2, 2, dropout, bias}; }
+GPTConfig block_cfg(bool bias, real dropout = 0) {
+    GPTConfig c;
+    c.n_embd = 8, c.n_head = 2, c.n_layer = 2, c.dropout = dropout, c.bias = bias;
+    return c;
+}
 
 std::vector<std::string> names_of(const Module& m) {
     std::vector<std::string> names;
@@ -50,7 +55,7 @@ struct TiedLM : Module {
 // Two blocks under "h.0" and "h.1", as GPT's trunk holds them.
 struct Stack : Module {
     std::vector<std::unique_ptr<Block>> h;
-    Stack(const BlockConfig& cfg, Rng& init, Rng& drop) {
+    Stack(const GPTConfig& cfg, Rng& init, Rng& drop) {
         for (int i = 0; i < 2; i++) {
             h.push_back(std::make_unique<Block>(cfg, init, drop));
             register_module("h." + std::to_string(i), *h.back());

@@ -126,16 +126,16 @@ TEST(Reduce, MaxValuesAndShapes) {
 TEST(Reduce, ArgmaxTakesTheFirstOnTies) {
     Tensor x = Tensor::from({2, 3}, {1, 5, 3, 7, 2, 7});
     Indices r = argmax(x, 1);   // row 0: 5 at 1; row 1: 7 at 0 and at 2, the first wins
-    EXPECT_EQ(r.shape, (Shape{2}));
-    EXPECT_EQ(r.data, (std::vector<int32_t>{1, 0}));
-    EXPECT_EQ(argmax(x, 0).data, (std::vector<int32_t>{1, 0, 1}));   // 7 > 1, 5 > 2, 7 > 3
-    EXPECT_EQ(argmax(x, -1, true).shape, (Shape{2, 1}));
-    EXPECT_EQ(argmax(Tensor::full({1, 4}, 2), 1).data, (std::vector<int32_t>{0}));
+    EXPECT_EQ(r.shape(), (Shape{2}));
+    EXPECT_EQ(r.to_vector(), (std::vector<int32_t>{1, 0}));
+    EXPECT_EQ(argmax(x, 0).to_vector(), (std::vector<int32_t>{1, 0, 1}));   // 7 > 1, 5 > 2, 7 > 3
+    EXPECT_EQ(argmax(x, -1, true).shape(), (Shape{2, 1}));
+    EXPECT_EQ(argmax(Tensor::full({1, 4}, 2), 1).to_vector(), (std::vector<int32_t>{0}));
     // the middle dim of [2, 3, 2]; for each (a, c), which b holds the largest value
     Tensor y = Tensor::from({2, 3, 2}, {0, 9, 5, 1, 2, 3,     // a = 0: c=0 -> b=1 (5), c=1 -> b=0 (9)
                                         4, 4, 4, 8, 6, 4});   // a = 1: c=0 -> b=2 (6), c=1 -> b=1 (8)
-    EXPECT_EQ(argmax(y, 1).data, (std::vector<int32_t>{1, 0, 2, 1}));
-    EXPECT_EQ(argmax(y, 1).shape, (Shape{2, 2}));
+    EXPECT_EQ(argmax(y, 1).to_vector(), (std::vector<int32_t>{1, 0, 2, 1}));
+    EXPECT_EQ(argmax(y, 1).shape(), (Shape{2, 2}));
 }
 
 TEST(Reduce, MaxGradientGoesToTheFirstMaximum) {
@@ -152,8 +152,8 @@ TEST(Reduce, MaxPropagatesNaN) {
     Tensor x = Tensor::from({2, 3}, {1, nan, 3, nan, 5, nan});
     std::vector<real> m = vals(max(x, 1));
     EXPECT_TRUE(std::isnan(m[0]) && std::isnan(m[1]));
-    EXPECT_EQ(argmax(x, 1).data, (std::vector<int32_t>{1, 0}));   // the first NaN
-    EXPECT_EQ(argmax(x, 0).data, (std::vector<int32_t>{1, 0, 1}));   // columns (1, NaN), (NaN, 5), (3, NaN)
+    EXPECT_EQ(argmax(x, 1).to_vector(), (std::vector<int32_t>{1, 0}));   // the first NaN
+    EXPECT_EQ(argmax(x, 0).to_vector(), (std::vector<int32_t>{1, 0, 1}));   // columns (1, NaN), (NaN, 5), (3, NaN)
     EXPECT_TRUE(std::isnan(max(x).item()));
 }
 

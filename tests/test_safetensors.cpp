@@ -1,9 +1,10 @@
-// Tests for safetensors checkpoints (nn/safetensors.h): bit-exact round trips, the exact bytes we write
+// Tests for safetensors checkpoints (nn/io/safetensors.h): bit-exact round trips, the exact bytes we write
 // (read back here by hand, not with our reader), a file assembled byte by byte in the test, load_into's
 // all-or-nothing behaviour, one rejected file per kind of corruption with the reason in the message,
 // every truncation and single-byte corruption of a valid file, atomic saves, and the seed corpus.
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <cmath>
 #include <cstdint>
@@ -15,9 +16,10 @@
 #include <string>
 #include <vector>
 
-#include "nn/safetensors.h"
+#include "nn/io/safetensors.h"
 
 using namespace gs;
+using namespace gs::io;
 namespace fs = std::filesystem;
 
 namespace {
@@ -318,6 +320,26 @@ TEST_F(Safetensors, LoadIntoRejectsMismatchesAndChangesNothing) {
     EXPECT_EQ(b.to_vector(), (std::vector<real>{-1, -1, -1, -1}));
 }
 
+// H3 of issue 11: a file with thousands of names, none the model's, made a message of megabytes.
+// Each list names a few and counts the rest.
+TEST_F(Safetensors, LoadIntoListsAFewNamesAndCountsTheRest) {
+    std::vector<std::pair<std::string, Tensor>> in_file, model;
+    for (int i = 0; i < 1000; i++) {
+        in_file.push_back({"file." + std::to_string(i), Tensor::zeros({1})});
+        model.push_back({"model." + std::to_string(i), Tensor::zeros({1})});
+    }
+    save_safetensors(path("many.safetensors"), in_file);
+    try {
+        load_into(path("many.safetensors"), model);
+        FAIL();
+    } catch (const std::runtime_error& e) {
+        std::string msg = e.what();
+        EXPECT_LT(msg.size(), 400u) << msg;
+        EXPECT_TRUE(has(msg, "missing from the file: \"model.0\", \"model.1\", \"model.2\" and 997 more;"));
+        EXPECT_TRUE(has(msg, "not in the model: \"file.0\", \"file.1\", \"file.2\" and 997 more"));
+    }
+}
+
 TEST_F(Safetensors, LoadIntoRejectsDuplicateParameterNames) {
     save_safetensors(path("m.safetensors"), {{"w", Tensor::ones({2})}});
     Tensor w = Tensor::zeros({2});
@@ -338,6 +360,18 @@ TEST_F(Safetensors, RejectsMissingFilesAndDirectories) {
         FAIL();
     } catch (const std::runtime_error& e) {
         EXPECT_TRUE(has(e.what(), dir + ": is a directory"));
+    }
+}
+
+// H5 of issue 11: open() of a FIFO blocks until a writer comes; the reader opens without blocking and
+// refuses anything that is not a regular file.
+TEST_F(Safetensors, RefusesAFifoWithoutWaitingForAWriter) {
+    ASSERT_EQ(::mkfifo(path("fifo.safetensors").c_str(), 0600), 0);
+    try {
+        load_safetensors(path("fifo.safetensors"));
+        FAIL();
+    } catch (const std::runtime_error& e) {
+        EXPECT_TRUE(has(e.what(), path("fifo.safetensors") + ": is not a regular file"));
     }
 }
 

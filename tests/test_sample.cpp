@@ -1,32 +1,60 @@
-// Tests of gpt/sample: the sampler against probabilities derived by hand, the cached attention kernel
-// against a hand-computed case, the KV cache against a full recompute at every step (inside the
-// window and while it slides), and generate() giving the same tokens with and without the cache.
+// Tests of gpt/sample and of the GPT's cached forward (gpt/model.h) it runs: the sampler against
+// probabilities derived by hand, the cached forward against a full recompute at every step (inside the
+// window and while it slides, with and without bias, for several layer and head counts, one sequence
+// and two), and generate() giving the same tokens with and without the cache.
+// The cached attention kernel itself is tested in test_attention.cpp.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <string>
 
 #include "gpt/sample.h"
 
 using namespace gs;
+using namespace gs::gpt;
 
 namespace {
 
 constexpr int64_t kBlock = 16, kVocab = 20;
 
-std::unique_ptr<GPT> small_gpt(real dropout = 0) {
+std::unique_ptr<GPT> small_gpt(real dropout = 0, int64_t n_layer = 2, int64_t n_head = 2, int64_t n_embd = 32,
+                               bool bias = true) {
     GPTConfig c;
-    c.n_layer = 2;
-    c.n_head = 2;
-    c.n_embd = 32;
+    c.n_layer = n_layer;
+    c.n_head = n_head;
+    c.n_embd = n_embd;
     c.block_size = kBlock;
     c.vocab_size = kVocab;
-    c.bias = true;
+    c.bias = bias;
     c.dropout = dropout;
     auto model = std::make_unique<GPT>(c, 1234);
     model->eval();
     return model;
+}
+
+// The shapes the cache is checked at: with and without bias, one to four layers, one to four heads
+// (head sizes 8, 16 and 12).
+std::vector<std::unique_ptr<GPT>> several_gpts() {
+    std::vector<std::unique_ptr<GPT>> m;
+    m.push_back(small_gpt(0, 2, 2, 32, true));
+    m.push_back(small_gpt(0, 3, 4, 48, false));
+    m.push_back(small_gpt(0, 1, 1, 8, false));
+    m.push_back(small_gpt(0, 4, 3, 36, true));
+    return m;
+}
+
+std::string describe(const GPT& m) {
+    const GPTConfig& c = m.config;
+    return "n_layer " + std::to_string(c.n_layer) + " n_head " + std::to_string(c.n_head) + " n_embd " +
+           std::to_string(c.n_embd) + (c.bias ? " bias" : " no bias");
+}
+
+// The cached forward as generate() runs it: the next tokens at positions cache.size().., logits (V,).
+std::vector<real> cached(const GPT& m, KVCache& cache, const std::vector<int32_t>& tokens) {
+    return m.forward(Indices({1, int64_t(tokens.size())}, tokens), cache).logits.to_vector();
 }
 
 std::vector<int32_t> random_tokens(int64_t n, uint64_t seed) {
@@ -197,30 +225,7 @@ TEST(Sample, MinusInfinityLogitsAreNeverDrawn) {
     EXPECT_NEAR(f[1], 0.5, 0.05);
 }
 
-// ---- attention_cached ------------------------------------------------------------------------------
-
-// One head, hs = 2, scale 1/sqrt(2). q1 = [sqrt(2), 0], k0 = [0, 5], k1 = [ln 3, 7]:
-//   scores q1·k / sqrt(2) = [0, ln 3] -> softmax [1/4, 3/4];  v0 = [4, 8], v1 = [0, -4]
-//   out1 = 1/4 [4, 8] + 3/4 [0, -4] = [1, -1].   Query 0 sees only position 0: out0 = v0 = [4, 8].
-TEST(SampleAttention, CachedAttentionMatchesAHandComputedCase) {
-    real s2 = real(std::sqrt(2.0)), ln3 = real(std::log(3.0));
-    std::vector<real> qkv = {1, 1, 0, 0, 0, 0,    // query 0 (its k, v columns are not read)
-                             s2, 0, 0, 0, 0, 0};  // query 1
-    std::vector<real> k = {0, 5, ln3, 7}, v = {4, 8, 0, -4};   // (NH=1, maxT=2, hs=2)
-    std::vector<real> out(4);
-    attention_cached(out.data(), qkv.data(), k.data(), v.data(), 2, 0, 1, 2, 2);
-    EXPECT_NEAR(out[0], 4, 1e-6);
-    EXPECT_NEAR(out[1], 8, 1e-6);
-    EXPECT_NEAR(out[2], 1, 1e-5);
-    EXPECT_NEAR(out[3], -1, 1e-5);
-    // the same query 1 alone, with position 0 already cached
-    std::vector<real> one(2);
-    attention_cached(one.data(), qkv.data() + 6, k.data(), v.data(), 1, 1, 1, 2, 2);
-    EXPECT_NEAR(one[0], 1, 1e-5);
-    EXPECT_NEAR(one[1], -1, 1e-5);
-}
-
-// ---- KVCache ---------------------------------------------------------------------------------------
+// ---- the cached forward ------------------------------------------------------------------------------
 
 TEST(SampleKVCache, NextLogitsIsTheLastRowOfTheFullForward) {
     auto model = small_gpt();
@@ -233,86 +238,140 @@ TEST(SampleKVCache, NextLogitsIsTheLastRowOfTheFullForward) {
 }
 
 // Every step, in the window and for two more windows past it (where the window slides and the cache
-// is rebuilt, as generate() does), the cached logits equal a full recompute.
+// is refilled by one batched forward, as generate() does), the cached logits equal a full recompute.
 TEST(SampleKVCache, MatchesFullRecomputeAtEveryStepAndWhileSliding) {
-    auto model = small_gpt();
-    std::vector<int32_t> stream = random_tokens(3 + 3 * kBlock, 2);
-    std::vector<int32_t> ctx(stream.begin(), stream.begin() + 3);
-    KVCache cache(model->config);
-    std::vector<real> cached = cache.forward(*model, ctx);   // prefill of 3 tokens
-    EXPECT_LE(max_abs_diff(cached, next_logits(*model, ctx)), 1e-5);
-    for (size_t i = 3; i < stream.size(); i++) {
-        ctx.push_back(stream[i]);
-        if (cache.size() == kBlock) {
-            cache.reset();
-            cached = cache.forward(*model, std::vector<int32_t>(ctx.end() - kBlock, ctx.end()));
-        } else {
-            cached = cache.forward(*model, {stream[i]});
+    for (const auto& model : several_gpts()) {
+        SCOPED_TRACE(describe(*model));
+        std::vector<int32_t> stream = random_tokens(3 + 3 * kBlock, 2);
+        std::vector<int32_t> ctx(stream.begin(), stream.begin() + 3);
+        KVCache cache(model->config);
+        EXPECT_LE(max_abs_diff(cached(*model, cache, ctx), next_logits(*model, ctx)), 1e-5);   // prefill of 3
+        for (size_t i = 3; i < stream.size(); i++) {
+            ctx.push_back(stream[i]);
+            std::vector<real> got;
+            if (cache.size() == kBlock) {
+                cache.reset();
+                got = cached(*model, cache, std::vector<int32_t>(ctx.end() - kBlock, ctx.end()));
+            } else {
+                got = cached(*model, cache, {stream[i]});
+            }
+            ASSERT_LE(max_abs_diff(got, next_logits(*model, ctx)), 1e-5) << "context length " << ctx.size();
         }
-        EXPECT_LE(max_abs_diff(cached, next_logits(*model, ctx)), 1e-5) << "context length " << ctx.size();
+        EXPECT_EQ(cache.size(), kBlock);
     }
-    EXPECT_EQ(cache.size(), kBlock);
+}
+
+// The cache's rows are the keys and values the full forward computes: after a prefill and single
+// steps, the logits of every position (not only the last) come out of the full forward too.
+TEST(SampleKVCache, EveryPositionOfTheWindowMatchesTheFullForward) {
+    auto model = small_gpt(0, 3, 4, 48, false);
+    std::vector<int32_t> t = random_tokens(kBlock, 8);
+    NoGradGuard no_grad;
+    Tensor full = model->forward(Indices({1, kBlock}, t)).logits;   // (1, kBlock, V)
+    KVCache cache(model->config);
+    for (int64_t p = 0; p < kBlock; p++) {
+        std::vector<real> got = cached(*model, cache, {t[size_t(p)]});
+        std::vector<real> row(full.data() + p * kVocab, full.data() + (p + 1) * kVocab);
+        ASSERT_LE(max_abs_diff(got, row), 1e-5) << "position " << p;
+    }
 }
 
 TEST(SampleKVCache, ChunkedPrefillEqualsOnePrefill) {
     auto model = small_gpt();
     std::vector<int32_t> t = random_tokens(11, 3);
     KVCache whole(model->config), chunks(model->config);
-    std::vector<real> a = whole.forward(*model, t);
-    chunks.forward(*model, std::vector<int32_t>(t.begin(), t.begin() + 4));
-    std::vector<real> b = chunks.forward(*model, std::vector<int32_t>(t.begin() + 4, t.end()));
+    std::vector<real> a = cached(*model, whole, t);
+    cached(*model, chunks, std::vector<int32_t>(t.begin(), t.begin() + 4));
+    std::vector<real> b = cached(*model, chunks, std::vector<int32_t>(t.begin() + 4, t.end()));
     EXPECT_LE(max_abs_diff(a, b), 1e-5);
     EXPECT_EQ(chunks.size(), 11);
+}
+
+// Two sequences in one cache: each row's logits are those of its own sequence alone.
+TEST(SampleKVCache, ABatchOfTwoMatchesEachSequenceAlone) {
+    auto model = small_gpt(0, 2, 4, 32, false);
+    std::vector<int32_t> a = random_tokens(kBlock, 11), b = random_tokens(kBlock, 12);
+    KVCache both(model->config, 2), one_a(model->config), one_b(model->config);
+    for (int64_t p = 0; p < kBlock; p += 5) {   // chunks of 5, 5, 5 and 1 tokens
+        int64_t n = std::min<int64_t>(5, kBlock - p);
+        std::vector<int32_t> ca(a.begin() + p, a.begin() + p + n), cb(b.begin() + p, b.begin() + p + n), ab = ca;
+        ab.insert(ab.end(), cb.begin(), cb.end());
+        Tensor logits = model->forward(Indices({2, n}, ab), both).logits;   // (2, 1, V)
+        ASSERT_EQ(logits.shape(), (Shape{2, 1, kVocab}));
+        std::vector<real> row0(logits.data(), logits.data() + kVocab), row1(logits.data() + kVocab, logits.data() + 2 * kVocab);
+        EXPECT_LE(max_abs_diff(row0, cached(*model, one_a, ca)), 1e-5) << "position " << p;
+        EXPECT_LE(max_abs_diff(row1, cached(*model, one_b, cb)), 1e-5) << "position " << p;
+    }
+}
+
+TEST(SampleKVCache, BuildsNoGraphAndLeavesGradModeAsItWas) {
+    auto model = small_gpt();
+    KVCache cache(model->config);
+    ASSERT_TRUE(grad_enabled());
+    Tensor logits = model->forward(Indices({1, 3}, {1, 2, 3}), cache).logits;
+    EXPECT_FALSE(logits.requires_grad());
+    EXPECT_TRUE(grad_enabled());
 }
 
 TEST(SampleKVCache, RefusesToOverflowBlockSize) {
     auto model = small_gpt();
     KVCache cache(model->config);
-    EXPECT_EQ(error_of([&] { cache.forward(*model, random_tokens(kBlock + 1, 4)); }),
-              "KVCache: cannot add 17 tokens to 0 cached positions: block_size is only 16");
-    cache.forward(*model, random_tokens(kBlock - 1, 4));
-    cache.forward(*model, {3});
+    EXPECT_EQ(error_of([&] { cached(*model, cache, random_tokens(kBlock + 1, 4)); }),
+              "GPT: cannot add 17 tokens to the 0 positions in the KV cache: block_size is only 16");
+    cached(*model, cache, random_tokens(kBlock - 1, 4));
+    cached(*model, cache, {3});
     EXPECT_EQ(cache.size(), kBlock);
-    EXPECT_THROW(cache.forward(*model, {3}), std::invalid_argument);
+    EXPECT_THROW(cached(*model, cache, {3}), std::invalid_argument);
     EXPECT_EQ(cache.size(), kBlock);   // unchanged by the refused call
-    EXPECT_THROW(cache.forward(*model, {}), std::invalid_argument);
+    EXPECT_THROW(cached(*model, cache, {}), std::invalid_argument);
     cache.reset();
     EXPECT_EQ(cache.size(), 0);
-    EXPECT_NO_THROW(cache.forward(*model, {3}));
+    EXPECT_NO_THROW(cached(*model, cache, {3}));
 }
 
 TEST(SampleKVCache, RejectsTokensOutsideTheVocabularyAndAWrongModel) {
     auto model = small_gpt();
     KVCache cache(model->config);
-    cache.forward(*model, {1, 2});
-    EXPECT_EQ(error_of([&] { cache.forward(*model, {5, 20}); }),
-              "KVCache: token id 20 at position 1 is outside the vocabulary of 20");
-    EXPECT_THROW(cache.forward(*model, {-1}), std::invalid_argument);
+    cached(*model, cache, {1, 2});
+    EXPECT_EQ(error_of([&] { cached(*model, cache, {5, 20}); }),
+              "GPT: token id 20 at position 1 is outside the vocabulary of 20");
+    EXPECT_THROW(cached(*model, cache, {-1}), std::invalid_argument);
     EXPECT_EQ(cache.size(), 2);   // nothing appended
     GPTConfig other = model->config;
     other.n_layer = 3;
     KVCache wrong(other);
-    EXPECT_NE(error_of([&] { wrong.forward(*model, {1}); }).find("does not match the cache"), std::string::npos);
+    EXPECT_EQ(error_of([&] { cached(*model, wrong, {1}); }), "GPT: the KV cache has 3 layers, the model 2");
+    other = model->config;
+    other.n_head = 4;
+    KVCache heads(other);
+    EXPECT_NE(error_of([&] { cached(*model, heads, {1}); }).find("the KV cache's layers are [1, 4, 16, 8]"),
+              std::string::npos);
+    KVCache pair(model->config, 2);   // a cache for two sequences, given one
+    EXPECT_THROW(cached(*model, pair, {1}), std::invalid_argument);
+    EXPECT_EQ(pair.size(), 0);
 }
 
 // ---- generate --------------------------------------------------------------------------------------
 
 TEST(SampleGenerate, SameTokensWithAndWithoutTheCache) {
-    auto model = small_gpt();
     SampleOptions sharp; sharp.temperature = real(0.3); sharp.top_k = 8;   // sensitive to the logits
     SampleOptions plain, nucleus; nucleus.top_p = real(0.9);
-    for (const SampleOptions& opt : {plain, sharp, nucleus}) {
-        Rng r1(99), r2(99);
-        std::vector<int32_t> a = generate(*model, {1, 2, 3}, 3 * kBlock, opt, r1, false);
-        std::vector<int32_t> b = generate(*model, {1, 2, 3}, 3 * kBlock, opt, r2, true);
-        EXPECT_EQ(a, b);
-        EXPECT_EQ(int64_t(a.size()), 3 * kBlock);
-        EXPECT_EQ(r1.next_u32(), r2.next_u32());   // both consumed the stream identically
+    for (const auto& model : several_gpts()) {
+        SCOPED_TRACE(describe(*model));
+        for (const SampleOptions& opt : {plain, sharp, nucleus}) {
+            Rng r1(99), r2(99);   // three windows: the cache fills, then slides for two more
+            std::vector<int32_t> a = generate(*model, {1, 2, 3}, 3 * kBlock, opt, r1, false);
+            std::vector<int32_t> b = generate(*model, {1, 2, 3}, 3 * kBlock, opt, r2, true);
+            EXPECT_EQ(a, b);
+            EXPECT_EQ(int64_t(a.size()), 3 * kBlock);
+            EXPECT_EQ(r1.next_u32(), r2.next_u32());   // both consumed the stream identically
+        }
+        // a prompt longer than the window: only its last block_size tokens are seen
+        Rng r1(5), r2(5);
+        std::vector<int32_t> long_prompt = random_tokens(kBlock + 7, 6);
+        EXPECT_EQ(generate(*model, long_prompt, 20, plain, r1, false),
+                  generate(*model, long_prompt, 20, plain, r2, true));
     }
-    // a prompt longer than the window: only its last block_size tokens are seen
-    Rng r1(5), r2(5);
-    std::vector<int32_t> long_prompt = random_tokens(kBlock + 7, 6);
-    EXPECT_EQ(generate(*model, long_prompt, 20, plain, r1, false), generate(*model, long_prompt, 20, plain, r2, true));
 }
 
 TEST(SampleGenerate, StreamsEachTokenAsItIsDrawn) {
@@ -354,5 +413,5 @@ TEST(SampleGenerate, RejectsBadArgumentsBeforeSampling) {
     std::string msg = error_of([&] { generate(*dropped, {1}, 5, opt, rng, false); });
     EXPECT_NE(msg.find("call model.eval()"), std::string::npos) << msg;
     KVCache cache(dropped->config);
-    EXPECT_THROW(cache.forward(*dropped, {1}), std::invalid_argument);
+    EXPECT_NE(error_of([&] { cached(*dropped, cache, {1}); }).find("call model.eval()"), std::string::npos);
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "nn/schedule.h"
 
@@ -72,4 +73,18 @@ TEST(Schedule, RejectsBadArguments) {
     EXPECT_EQ(error_of([] { cosine_lr(0, 0.1f, 1, 10, 50); }),
               "cosine_lr: need 0 <= min_lr <= max_lr, got min_lr 1 and max_lr 0.1");
     EXPECT_EQ(error_of([] { constant_lr(0, -1, 10); }), "constant_lr: lr must be a finite number >= 0, got -1");
+}
+
+// D1 of issue 11: warmup_iters + 1 overflowed int64 for warmup_iters = INT64_MAX (undefined behaviour,
+// a negative lr). The warmup fraction is computed in double: (step + 1) / (warmup_iters + 1) > 0.
+TEST(Schedule, HugeWarmupDoesNotOverflow) {
+    const int64_t big = std::numeric_limits<int64_t>::max();
+    for (int64_t step : {int64_t(0), int64_t(5), big - 1}) {
+        real lr = cosine_lr(step, 1e-3f, 1e-4f, big, big);
+        EXPECT_GT(lr, 0) << "step " << step;
+        EXPECT_LE(lr, 1e-3f) << "step " << step;
+        EXPECT_GT(constant_lr(step, 1e-3f, big), 0) << "step " << step;
+    }
+    EXPECT_FLOAT_EQ(cosine_lr(big - 1, 1e-3f, 1e-4f, big, big), 1e-3f);   // the last warmup step: (2^63-1)/2^63
+    EXPECT_EQ(cosine_lr(big, 1e-3f, 1e-4f, big, big), 1e-3f);             // step == decay_iters == warmup_iters
 }

@@ -1,6 +1,6 @@
-// The character tokenizer and its strict UTF-8 decoder: valid 1-4 byte sequences (byte values from the
-// Unicode standard's encoding table), every kind of invalid sequence with its offset in the message,
-// round trips through multi-byte text, the sorted vocabulary, and the checkpoint string form.
+// The character tokenizer: round trips through multi-byte text, the sorted vocabulary, errors that
+// name the character and its offset, and the checkpoint string form. The UTF-8 codec it decodes with
+// is tested in test_utf8.cpp.
 #include <gtest/gtest.h>
 
 #include <stdexcept>
@@ -9,22 +9,9 @@
 
 #include "gpt/tokenizer.h"
 
-using gs::CharTokenizer;
-using gs::decode_utf8;
-using gs::encode_utf8;
+using gs::gpt::CharTokenizer;
 
 namespace {
-
-// Expects decode_utf8(bytes, "in.txt") to throw, with `expected` (offset, bytes, reason) in the message.
-void expect_bad_utf8(const std::string& bytes, const std::string& expected) {
-    try {
-        decode_utf8(bytes, "in.txt");
-        ADD_FAILURE() << "accepted invalid UTF-8; expected an error containing: " << expected;
-    } catch (const std::invalid_argument& e) {
-        std::string msg = e.what();
-        EXPECT_NE(msg.find("in.txt: invalid UTF-8 at byte offset " + expected), std::string::npos) << msg;
-    }
-}
 
 template <typename F> std::string error_of(F&& f) {
     try {
@@ -36,88 +23,6 @@ template <typename F> std::string error_of(F&& f) {
 }
 
 }  // namespace
-
-// ---- decode_utf8 / encode_utf8 ----
-
-TEST(TokenizerUtf8, DecodesAscii) {
-    EXPECT_EQ(decode_utf8("Hi!\n", "t"), (std::vector<uint32_t>{0x48, 0x69, 0x21, 0x0A}));
-    EXPECT_TRUE(decode_utf8("", "t").empty());
-    // U+0000 is a valid character too: one zero byte
-    EXPECT_EQ(decode_utf8(std::string(1, '\0'), "t"), (std::vector<uint32_t>{0}));
-}
-
-TEST(TokenizerUtf8, DecodesTwoThreeAndFourByteCharacters) {
-    // é = U+00E9 = C3 A9;  中 = U+4E2D = E4 B8 AD;  文 = U+6587 = E6 96 87;  😀 = U+1F600 = F0 9F 98 80
-    EXPECT_EQ(decode_utf8("caf\xC3\xA9", "t"), (std::vector<uint32_t>{'c', 'a', 'f', 0xE9}));
-    EXPECT_EQ(decode_utf8("\xE4\xB8\xAD\xE6\x96\x87", "t"), (std::vector<uint32_t>{0x4E2D, 0x6587}));
-    EXPECT_EQ(decode_utf8("\xF0\x9F\x98\x80!", "t"), (std::vector<uint32_t>{0x1F600, '!'}));
-}
-
-// The first and last code point of each length, and both sides of the surrogate gap.
-TEST(TokenizerUtf8, BoundaryCodePointsDecodeAndEncode) {
-    struct Case { uint32_t cp; std::string bytes; };
-    const Case cases[] = {
-        {0x7F, "\x7F"},           {0x80, "\xC2\x80"},         {0x7FF, "\xDF\xBF"},
-        {0x800, "\xE0\xA0\x80"},  {0xD7FF, "\xED\x9F\xBF"},    {0xE000, "\xEE\x80\x80"},
-        {0xFFFF, "\xEF\xBF\xBF"}, {0x10000, "\xF0\x90\x80\x80"}, {0x10FFFF, "\xF4\x8F\xBF\xBF"},
-    };
-    for (const Case& c : cases) {
-        EXPECT_EQ(decode_utf8(c.bytes, "t"), std::vector<uint32_t>{c.cp}) << std::hex << c.cp;
-        EXPECT_EQ(encode_utf8(c.cp), c.bytes) << std::hex << c.cp;
-    }
-}
-
-TEST(TokenizerUtf8, RejectsStrayContinuationByte) {
-    expect_bad_utf8("ab\x80", "2 (0x80): unexpected continuation byte");
-    expect_bad_utf8("\xC3\xA9\xA9", "2 (0xA9): unexpected continuation byte");   // é then one byte too many
-}
-
-TEST(TokenizerUtf8, RejectsMissingContinuationByte) {
-    expect_bad_utf8("abcd\xC3\x28", "4 (0xC3 0x28): expected a continuation byte");
-    expect_bad_utf8("\xE4\xB8x", "0 (0xE4 0xB8 0x78): expected a continuation byte");
-}
-
-TEST(TokenizerUtf8, RejectsOverlongEncodings) {
-    // '/' (U+002F) in 2, 3 and 4 bytes; U+07FF in 3 bytes
-    expect_bad_utf8("\xC0\xAF", "0 (0xC0): overlong encoding");
-    expect_bad_utf8("\xC1\xBF", "0 (0xC1): overlong encoding");
-    expect_bad_utf8("x\xE0\x80\xAF", "1 (0xE0 0x80): overlong encoding");
-    expect_bad_utf8("\xE0\x9F\xBF", "0 (0xE0 0x9F): overlong encoding");
-    expect_bad_utf8("\xF0\x80\x80\xAF", "0 (0xF0 0x80): overlong encoding");
-}
-
-TEST(TokenizerUtf8, RejectsSurrogates) {
-    // U+D800 = ED A0 80 and U+DFFF = ED BF BF would be the 3-byte forms of surrogates
-    expect_bad_utf8("ok\xED\xA0\x80", "2 (0xED 0xA0): surrogate");
-    expect_bad_utf8("\xED\xBF\xBF", "0 (0xED 0xBF): surrogate");
-}
-
-TEST(TokenizerUtf8, RejectsCodePointsAboveMax) {
-    // F4 90 80 80 would be U+110000; F5.. leads can only start such code points; F8..FF start nothing
-    expect_bad_utf8("\xF4\x90\x80\x80", "0 (0xF4 0x90): code point above U+10FFFF");
-    expect_bad_utf8("\xF5\x80\x80\x80", "0 (0xF5): code point above U+10FFFF");
-    expect_bad_utf8("a\xFF", "1 (0xFF): invalid lead byte");
-}
-
-TEST(TokenizerUtf8, RejectsTruncatedSequenceAtEnd) {
-    expect_bad_utf8("x\xE4\xB8", "1 (0xE4 0xB8): truncated sequence at end of input");
-    expect_bad_utf8("\xF0\x9F\x98", "0 (0xF0 0x9F 0x98): truncated sequence at end of input");
-    expect_bad_utf8("abc\xC3", "3 (0xC3): truncated sequence at end of input");
-}
-
-TEST(TokenizerUtf8, EncodeRejectsNonScalarValues) {
-    EXPECT_THROW(encode_utf8(0xD800), std::invalid_argument);
-    EXPECT_THROW(encode_utf8(0xDFFF), std::invalid_argument);
-    std::string msg = error_of([] { encode_utf8(0x110000); });
-    EXPECT_NE(msg.find("encode_utf8: U+110000"), std::string::npos) << msg;
-}
-
-TEST(TokenizerUtf8, DescribeCharShowsPrintableAndEscapesControls) {
-    EXPECT_EQ(gs::describe_char('a'), "'a' (U+0061)");
-    EXPECT_EQ(gs::describe_char(0xE9), "'\xC3\xA9' (U+00E9)");
-    EXPECT_EQ(gs::describe_char('\n'), "'\\n' (U+000A)");
-    EXPECT_EQ(gs::describe_char(7), "U+0007");
-}
 
 // ---- CharTokenizer ----
 
@@ -201,4 +106,30 @@ TEST(Tokenizer, FromStringRejectsUnsortedRepeatedEmptyOrInvalid) {
     EXPECT_NE(msg.find("tokenizer: the vocabulary string is empty"), std::string::npos) << msg;
     msg = error_of([] { CharTokenizer::from_string("ab\xFF"); });
     EXPECT_NE(msg.find("tokenizer vocabulary: invalid UTF-8 at byte offset 2 (0xFF)"), std::string::npos) << msg;
+}
+
+// ---- the Tokenizer interface and StreamDecoder ----
+
+TEST(Tokenizer, CharTokenizerServesThroughTheInterface) {
+    const CharTokenizer chars = CharTokenizer::from_text("ab\xC3\xA9");
+    const gs::gpt::Tokenizer& tok = chars;
+    EXPECT_EQ(tok.kind(), "char");
+    EXPECT_EQ(tok.vocab_size(), 3);
+    EXPECT_EQ(tok.encode("ba\xC3\xA9"), (std::vector<int32_t>{1, 0, 2}));
+    EXPECT_EQ(tok.decode({2, 0}), "\xC3\xA9" "a");
+    EXPECT_EQ(tok.token_bytes(2), "\xC3\xA9");   // a whole character, two bytes
+    EXPECT_THROW(tok.token_bytes(3), std::invalid_argument);
+    EXPECT_THROW(tok.token_bytes(-1), std::invalid_argument);
+}
+
+TEST(Tokenizer, StreamDecoderGivesEachCharacterAsItsTokenArrives) {
+    const std::string text = "h\xC3\xA9 \xE4\xB8\xAD\xF0\x9F\x98\x80";   // hé 中😀
+    const CharTokenizer tok = CharTokenizer::from_text(text);
+    gs::gpt::StreamDecoder stream(tok);
+    std::vector<std::string> pieces;
+    for (int32_t id : tok.encode(text)) pieces.push_back(stream.push(id));
+    // character tokens are always whole: nothing is ever held back
+    EXPECT_EQ(pieces, (std::vector<std::string>{"h", "\xC3\xA9", " ", "\xE4\xB8\xAD", "\xF0\x9F\x98\x80"}));
+    EXPECT_EQ(stream.finish(), "");
+    EXPECT_THROW(stream.push(99), std::invalid_argument);
 }

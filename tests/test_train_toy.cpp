@@ -14,6 +14,7 @@
 #include "nn/optim.h"
 
 using namespace gs;
+using namespace gs::gpt;
 
 namespace {
 
@@ -30,8 +31,8 @@ GPTConfig tiny() {
 
 // rows [r0, r1) of a (B, T) batch
 Indices rows(const Indices& x, int64_t r0, int64_t r1) {
-    int64_t T = x.shape[1];
-    return Indices({r1 - r0, T}, std::vector<int32_t>(x.data.begin() + r0 * T, x.data.begin() + r1 * T));
+    int64_t T = x.shape()[1];
+    return Indices({r1 - r0, T}, std::vector<int32_t>(x.data() + r0 * T, x.data() + r1 * T));
 }
 
 const real kLr = real(1e-2);
@@ -62,8 +63,8 @@ TEST(GradAccum, MicroBatchesSumToTheFullBatchGradAndStep) {
     const int64_t B = 8, T = 8;
     Rng rng(21);
     Indices x = Indices::zeros({B, T}), y = Indices::zeros({B, T});
-    for (auto& v : x.data) v = int32_t(rng.below(10));
-    for (auto& v : y.data) v = int32_t(rng.below(10));
+    for (int64_t i = 0; i < x.numel(); i++) x.data()[i] = int32_t(rng.below(10));
+    for (int64_t i = 0; i < y.numel(); i++) y.data()[i] = int32_t(rng.below(10));
 
     GPT full(tiny(), 5);
     nn::AdamW full_opt = make_adamw(full);
@@ -120,7 +121,7 @@ Moons two_moons(int64_t n, real noise, Rng& rng) {
         double py = label == 0 ? std::sin(a) : 0.5 - std::sin(a);
         d.x.data()[2 * i] = real(px - 0.5 + noise * rng.normal());
         d.x.data()[2 * i + 1] = real(py - 0.25 + noise * rng.normal());
-        d.y.data[size_t(i)] = label;
+        d.y.data()[size_t(i)] = label;
     }
     return d;
 }
@@ -142,7 +143,7 @@ double accuracy(const ToyMLP& m, const Moons& d) {
     int64_t right = 0;
     for (int64_t i = 0; i < d.x.size(0); i++) {
         int32_t guess = logits.data()[2 * i + 1] > logits.data()[2 * i] ? 1 : 0;
-        right += guess == d.y.data[size_t(i)];
+        right += guess == d.y.data()[size_t(i)];
     }
     return double(right) / double(d.x.size(0));
 }

@@ -1,5 +1,5 @@
-// MLP, CausalSelfAttention and Block (nn/transformer.h): output shapes, the attention and the MLP
-// against plain double loops written from their formulas, causality, the residual wiring, GPT-2's
+// MLP, CausalSelfAttention and Block (gpt/model.h): output shapes, the attention (fused, composed and
+// cached) and the MLP against plain double loops written from their formulas, causality, the residual wiring, GPT-2's
 // scaled init of the c_proj layers, dropout only in training, and bad inputs.
 // Finite-difference checks are in tests/grad/test_transformer_grad.cpp.
 #include <gtest/gtest.h>
@@ -9,16 +9,22 @@
 #include <string>
 #include <vector>
 
-#include "nn/transformer.h"
+#include "autograd/shape.h"
+#include "gpt/model.h"
 
 using namespace gs;
+using namespace gs::gpt;
 using namespace gs::nn;
 
 namespace {
 
 const int64_t B = 2, T = 4, C = 8, NH = 2;
 
-BlockConfig cfg(bool bias, real dropout = 0, int64_t n_layer = 2) { return {C, NH, n_layer, dropout, bias}; }
+GPTConfig cfg(bool bias, real dropout = 0, int64_t n_layer = 2) {
+    GPTConfig c;
+    c.n_embd = C, c.n_head = NH, c.n_layer = n_layer, c.dropout = dropout, c.bias = bias;
+    return c;
+}
 
 void scramble(const Module& m, Rng& rng, real std) {
     for (const Tensor& p : m.parameters())
@@ -115,6 +121,44 @@ TEST(Transformer, AttentionMatchesItsFormula) {
     }
 }
 
+// The other two ways through CausalSelfAttention::forward give the same formula: the composed
+// reference (fused = false) and the KV cache, here fed one position, then the other three.
+TEST(Transformer, AttentionMatchesItsFormulaWithTheReferenceAndWithACache) {
+    for (bool bias : {true, false}) {
+        Rng init(3), drop(4);
+        CausalSelfAttention attn(cfg(bias), init, drop);
+        scramble(attn, init, real(0.4));
+        Tensor x = Tensor::randn({B, T, C}, init);
+        std::vector<double> want = ref_attention(attn, x);   // (B, T, C)
+        attn.fused = false;
+        expect_close(attn.forward(x), want);
+        NoGradGuard no_grad;
+        KVCache::Layer kv{Tensor::zeros({B, NH, T, C / NH}), Tensor::zeros({B, NH, T, C / NH})};
+        Tensor first = attn.forward(slice(x, 1, 0, 1), &kv, 0), rest = attn.forward(slice(x, 1, 1, T), &kv, 1);
+        for (int64_t b = 0; b < B; b++)
+            for (int64_t t = 0; t < T; t++)
+                for (int64_t c = 0; c < C; c++) {
+                    real got = t == 0 ? first.data()[b * C + c] : rest.data()[(b * (T - 1) + t - 1) * C + c];
+                    double w = want[size_t((b * T + t) * C + c)];
+                    ASSERT_NEAR(got, w, 2e-5 * (1 + std::fabs(w))) << "bias " << bias << " b " << b << " t " << t;
+                }
+        // last_only: all four positions at once into a fresh cache, the last row out
+        KVCache::Layer fresh{Tensor::zeros({B, NH, T, C / NH}), Tensor::zeros({B, NH, T, C / NH})};
+        Tensor last = attn.forward(x, &fresh, 0, true);   // (B, 1, C)
+        ASSERT_EQ(last.shape(), (Shape{B, 1, C}));
+        for (int64_t b = 0; b < B; b++)
+            for (int64_t c = 0; c < C; c++) {
+                double w = want[size_t((b * T + T - 1) * C + c)];
+                ASSERT_NEAR(last.data()[b * C + c], w, 2e-5 * (1 + std::fabs(w))) << "last_only, b " << b;
+            }
+        for (int64_t i = 0; i < kv.k.numel(); i++) {   // every position's key and value went in
+            ASSERT_NEAR(fresh.k.data()[i], kv.k.data()[i], 1e-5) << "k " << i;
+            ASSERT_NEAR(fresh.v.data()[i], kv.v.data()[i], 1e-5) << "v " << i;
+        }
+        EXPECT_THROW(attn.forward(x, nullptr, 0, true), std::invalid_argument);   // last_only needs a cache
+    }
+}
+
 TEST(Transformer, MLPMatchesItsFormula) {
     Rng init(5), drop(6);
     MLP mlp(cfg(true), init, drop);
@@ -173,7 +217,8 @@ TEST(Transformer, BlockAddsBothBranchesToTheResidualStream) {
 
 TEST(Transformer, ResidualProjectionsUseScaledInit) {
     Rng init(11), drop(12);
-    BlockConfig big = {256, 4, 6, 0, true};
+    GPTConfig big;
+    big.n_embd = 256, big.n_head = 4, big.n_layer = 6, big.bias = true;
     Block block(big, init, drop);
     double scaled = 0.02 / std::sqrt(2.0 * 6);   // 0.00577
     // 65536 and 262144 draws: the sample std is within 0.3% (one sigma) of the true one
@@ -216,10 +261,12 @@ TEST(Transformer, BadInputsAndConfigsAreRejected) {
             << e.what();
     }
     try {
-        CausalSelfAttention bad({10, 3, 1, 0, true}, init, drop);
+        GPTConfig c = cfg(true);
+        c.n_embd = 10, c.n_head = 3;
+        CausalSelfAttention bad(c, init, drop);
         FAIL();
     } catch (const std::invalid_argument& e) {
         EXPECT_EQ(std::string(e.what()), "CausalSelfAttention: n_embd 10 is not divisible by n_head 3");
     }
-    EXPECT_THROW(Block({8, 2, 1, real(1.5), true}, init, drop), std::invalid_argument);   // dropout p >= 1
+    EXPECT_THROW(Block(cfg(true, real(1.5)), init, drop), std::invalid_argument);   // dropout p >= 1
 }

@@ -1,7 +1,7 @@
 // Chapter 2: a neural network made of nothing but scalar Values, trained to separate two moons.
 // You will learn: a neuron is tanh(w . x + b); a layer is neurons side by side; an MLP is layers in a
 // row; a loss turns "how wrong" into one number; and training is a loop of forward, zero the grads,
-// backward, and a step of gradient descent written by hand. At the end the model draws what it learned.
+// backward, and a step of gradient descent written by hand. At the end it draws what the model learned.
 // Assumes: chapter 1 (Value and backward). Library code used: autograd/value.h, autograd/rng.h.
 #include <cmath>
 #include <cstdio>
@@ -10,6 +10,8 @@
 
 #include "autograd/rng.h"
 #include "autograd/value.h"
+#include "tutorials/draw.h"
+#include "tutorials/tutorial.h"
 
 using gs::Rng;
 using gs::Value;
@@ -53,6 +55,18 @@ struct MLP {
     Value operator()(double x0, double x1) const {   // one score; its sign is the predicted class
         std::vector<Value> x = {Value(x0), Value(x1)};
         for (const Layer& l : layers) x = l(x);
+        return x[0];
+    }
+    double score(double x0, double x1) const {   // the same forward in plain doubles (no graph), for drawing
+        std::vector<double> x = {x0, x1}, y;
+        for (const Layer& l : layers) {
+            for (const Neuron& n : l.neurons) {
+                double act = n.b.data();
+                for (size_t i = 0; i < n.w.size(); i++) act += n.w[i].data() * x[i];
+                y.push_back(n.nonlinear ? std::tanh(act) : act);
+            }
+            x.swap(y), y.clear();
+        }
         return x[0];
     }
     std::vector<Value> parameters() const {
@@ -101,9 +115,9 @@ int main() {
     std::vector<Point> train = two_moons(100, 0.1, rng), test = two_moons(100, 0.1, rng);
     MLP model({2, 16, 16, 1}, rng);
     std::vector<Value> params = model.parameters();
-    std::printf("=== Model: MLP 2 -> 16 -> 16 -> 1, tanh hidden, %zu parameters, each a Value ===\n", params.size());
+    tut::banner(tut::fmt("Model: MLP 2 -> 16 -> 16 -> 1, tanh hidden, %zu parameters, each a Value", params.size()));
 
-    std::printf("\n=== Gradient check before training: backward() vs nudging a parameter ===\n");
+    tut::banner("Gradient check before training: backward() vs nudging a parameter");
     Value loss = loss_of(model, train);
     loss.backward();
     double h = 1e-5, max_diff = 0;   // central differences with chapter 1's step
@@ -118,9 +132,8 @@ int main() {
         max_diff = std::fmax(max_diff, std::fabs(params[k].grad() - fd));
         std::printf("  param %3zu  grad %12.8f   finite diff %12.8f\n", k, params[k].grad(), fd);
     }
-    std::printf("  %s (max |diff| = %.1e)\n", max_diff < 1e-6 ? "all 3 match" : "MISMATCH", max_diff);
 
-    std::printf("\n=== Training: full-batch gradient descent on %zu points ===\n", train.size());
+    tut::banner("Training: full-batch gradient descent on " + std::to_string(train.size()) + " points");
     const int steps = 200;
     for (int step = 0; step < steps; step++) {
         loss = loss_of(model, train);                    // forward: builds a fresh graph every step
@@ -136,27 +149,12 @@ int main() {
     std::printf("final: train accuracy %.1f%%, test accuracy %.1f%% (100 fresh points)\n", 100 * train_acc,
                 100 * test_acc);
 
-    std::printf("\n=== Decision boundary: '.' = model says upper moon, ' ' = lower; o/x = train points ===\n");
-    const int W = 64, H = 20;
-    const double x0min = -1.5, x0max = 2.5, x1min = -0.9, x1max = 1.4;
-    std::vector<std::string> grid(H, std::string(W, ' '));
-    for (int r = 0; r < H; r++)
-        for (int c = 0; c < W; c++) {   // sample the model at the cell's centre; row 0 is the top
-            double x0 = x0min + (c + 0.5) * (x0max - x0min) / W;
-            double x1 = x1max - (r + 0.5) * (x1max - x1min) / H;
-            if (model(x0, x1).data() > 0) grid[r][c] = '.';
-        }
-    for (const Point& p : train) {
-        int c = int((p.x0 - x0min) / (x0max - x0min) * W), r = int((x1max - p.x1) / (x1max - x1min) * H);
-        if (c >= 0 && c < W && r >= 0 && r < H) grid[r][c] = p.label > 0 ? 'o' : 'x';
-    }
-    for (const std::string& row : grid) std::printf("  |%s|\n", row.c_str());
+    tut::banner("Decision boundary: the model evaluated all over the plane");
+    auto score = [&](double x0, double x1) { return model.score(x0, x1); };
+    tut::save_figure(draw::boundary(score, train, test), "02", "boundary");
 
-    std::printf("\n=== Summary ===\n");
-    bool grads_ok = max_diff < 1e-6, learned = test_acc >= 0.9;
-    std::printf("%s: backward() matches finite differences on 3 parameters (max |diff| = %.1e)\n",
-                grads_ok ? "check" : "check FAILED", max_diff);
-    std::printf("%s: the MLP classifies %.0f%% of 100 unseen points correctly (>= 90%%)\n",
-                learned ? "check" : "check FAILED", 100 * test_acc);
-    return grads_ok && learned ? 0 : 1;
+    tut::Checks check;
+    check(max_diff < 1e-6, "backward() matches finite differences on 3 parameters (max |diff| = %.1e)", max_diff);
+    check(test_acc >= 0.9, "the MLP classifies %.0f%% of 100 unseen points correctly (>= 90%%)", 100 * test_acc);
+    return check.summary();
 }

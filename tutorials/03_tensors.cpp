@@ -5,6 +5,7 @@
 // batch receives the sum of the rows' gradients, checked against finite differences and gradcheck().
 // Assumes: chapters 1-2 (backward, finite differences). Library code used: autograd/tensor.h,
 // autograd/shape.h, autograd/broadcast.h, autograd/elementwise.h, autograd/reduce.h, autograd/gradcheck.h.
+// The figure (tutorials/draw.h) draws parts 1 and 3 as boxes.
 // Built against the double library (real = double), so finite differences agree to ~1e-10.
 #include <cmath>
 #include <cstdio>
@@ -18,19 +19,12 @@
 #include "autograd/gradcheck.h"
 #include "autograd/reduce.h"
 #include "autograd/shape.h"
+#include "tutorials/draw.h"
+#include "tutorials/tutorial.h"
 
 using namespace gs;
 
 namespace {
-
-std::vector<std::string> claims;   // "check: ..." lines: claims this program verified, printed at the end
-bool all_ok = true;
-void claim(bool ok, const std::string& text) {
-    claims.push_back((ok ? "check: " : "check FAILED: ") + text);
-    all_ok = all_ok && ok;
-}
-void banner(const char* title) { std::printf("\n=== %s ===\n", title); }
-std::string sci(double v) { char b[32]; std::snprintf(b, sizeof b, "%.1e", v); return b; }
 
 std::string list(const std::vector<int64_t>& v) {   // "(12, 4, 1)"
     std::string s;
@@ -55,22 +49,11 @@ void compare(const std::string& name, double grad, double fd) {
     std::printf("  %-6s grad %12.8f   finite diff %12.8f\n", name.c_str(), grad, fd);
 }
 
-// d loss / d t[i] by a central difference, the loss recomputed without a graph.
-double finite_diff(const std::function<double()>& loss, const Tensor& t, int64_t i) {
-    NoGradGuard no_grad;
-    real keep = t.data()[i];
-    t.data()[i] = keep + 1e-5;
-    double up = loss();
-    t.data()[i] = keep - 1e-5;
-    double down = loss();
-    t.data()[i] = keep;
-    return (up - down) / 2e-5;
-}
-
 }  // namespace
 
 int main() {
-    banner("1. A tensor is a shape over one flat buffer, row-major");
+    tut::Checks claim;
+    tut::banner("1. A tensor is a shape over one flat buffer, row-major");
     Tensor x = reshape(Tensor::arange(0, 24), {2, 3, 4});   // each element's value is its flat offset
     // Row-major strides: moving the last index steps 1, the middle one skips a row of 4, the first a block of 12.
     std::vector<int64_t> st(3, 1);
@@ -85,8 +68,9 @@ int main() {
         offsets_ok = offsets_ok && x.data()[off] == real(off) &&
                      position_of(off, x.shape()) == Shape{off / 12, off / 4 % 3, off % 4};
     claim(offsets_ok, "all 24 elements of a [2, 3, 4] tensor sit at offset i*12 + j*4 + k");
+    Tensor x_copy = Tensor::arange(0, 24);   // for the figure: x's values before part 2 writes into it
 
-    banner("2. reshape shares the buffer; transpose copies");
+    tut::banner("2. reshape shares the buffer; transpose copies");
     Tensor y = reshape(x, {4, 6});
     y.data()[5] = -1;   // y(0, 5) is offset 5, which in x is (0, 1, 1)
     std::printf("y = reshape(x, [4, 6]) shares storage: %s; after y(0, 5) = -1, x(0, 1, 1) = %g\n",
@@ -97,7 +81,7 @@ int main() {
     claim(y.shares_storage_with(x) && x.data()[5] == -1 && !t.shares_storage_with(y) && t.data()[1] == y.data()[6],
           "reshape writes through to the original; transpose makes a contiguous copy");
 
-    banner("3. Broadcasting: align shapes at the right; a 1 (or a missing dim) stretches");
+    tut::banner("3. Broadcasting: align shapes at the right; a 1 (or a missing dim) stretches");
     std::vector<std::pair<Shape, Shape>> pairs = {
         {{4, 3}, {3}}, {{4, 1}, {1, 3}}, {{2, 1, 3}, {4, 1}}, {{5, 4}, {}}, {{4, 3}, {4}}};
     std::vector<bool> clashed;
@@ -115,10 +99,11 @@ int main() {
     }
     claim(clashed == std::vector<bool>{false, false, false, false, true},
           "[4, 3] + [4] is rejected (3 vs 4 at the right) and the other 4 pairs broadcast");
-    print_rows("arange(12) as [4, 3], plus bias [10, 20, 30] added to every row",
-               reshape(Tensor::arange(0, 12), {4, 3}) + Tensor::from({3}, {10, 20, 30}));
+    Tensor a12 = reshape(Tensor::arange(0, 12), {4, 3}), bias = Tensor::from({3}, {10, 20, 30});
+    print_rows("arange(12) as [4, 3], plus bias [10, 20, 30] added to every row", a12 + bias);
+    tut::save_figure(draw::strides_and_broadcasting(x_copy, a12, bias, a12 + bias), "03", "tensors");
 
-    banner("4. The backward of a broadcast sums over the broadcast dims");
+    tut::banner("4. The backward of a broadcast sums over the broadcast dims");
     // y = x + b with x (4, 3), b (3): b[j] is used by all 4 rows, so (chapter 1) its gradient is the sum
     // of the 4 uses: db[j] = sum_r dy[r, j]. x's gradient is dy itself: each x element is used once.
     Rng rng(7);
@@ -132,15 +117,15 @@ int main() {
                 col.data()[2], b.grad()[0], b.grad()[1], b.grad()[2]);
     double sum_diff = 0;
     for (int j = 0; j < 3; j++) sum_diff = std::fmax(sum_diff, std::fabs(b.grad()[j] - col.data()[j]));
-    claim(sum_diff == 0, "b.grad equals the column sums of dy exactly (max |diff| = " + sci(sum_diff) + ")");
+    claim(sum_diff == 0, "b.grad equals the column sums of dy exactly (max |diff| = %.1e)", sum_diff);
     // L = sum(dy * (x + b)) has dL/dy = dy; nudging b[j] moves all 4 of y[:, j] at once.
     auto L = [&] { return double(sum(dy * (xb + b)).item()); };
-    for (int j = 0; j < 3; j++) compare("b[" + std::to_string(j) + "]", b.grad()[j], finite_diff(L, b, j));
-    for (int i = 0; i < 12; i += 5) compare("x[" + std::to_string(i) + "]", xb.grad()[i], finite_diff(L, xb, i));
-    claim(max_fd_diff < 1e-7, "all " + std::to_string(n_compared) + " gradients of x + b match finite differences " +
-                                  "(max |diff| = " + sci(max_fd_diff) + ", tolerance 1e-7)");
+    for (int j = 0; j < 3; j++) compare("b[" + std::to_string(j) + "]", b.grad()[j], tut::finite_diff(L, b, j));
+    for (int i = 0; i < 12; i += 5) compare("x[" + std::to_string(i) + "]", xb.grad()[i], tut::finite_diff(L, xb, i));
+    claim(max_fd_diff < 1e-7, "all %d gradients of x + b match finite differences (max |diff| = %.1e, tolerance 1e-7)",
+          n_compared, max_fd_diff);
 
-    banner("5. gradcheck: every element of every input, on broadcast shapes");
+    tut::banner("5. gradcheck: every element of every input, on broadcast shapes");
     // gradcheck (autograd/gradcheck.h) nudges every input element as part 4 did, on the loss
     // L = sum(w * f(a, c)) with fixed random weights w, and compares with backward().
     int checked = 0;
@@ -159,10 +144,6 @@ int main() {
     run("a * c outer  [4, 1], [1, 3]", {4, 1}, {1, 3}, [](const Tensor& a, const Tensor& c) { return a * c; });
     run("a / (c*c+1)  [2, 1, 3], [4, 1]", {2, 1, 3}, {4, 1},
         [](const Tensor& a, const Tensor& c) { return a / (c * c + 1.0); });
-    claim(grads_ok, "gradcheck passes on 3 broadcast ops (" + std::to_string(checked) + " elements, max |diff| = " +
-                        sci(max_err) + ")");
-
-    banner("Summary");
-    for (const std::string& s : claims) std::printf("%s\n", s.c_str());
-    return all_ok ? 0 : 1;
+    claim(grads_ok, "gradcheck passes on 3 broadcast ops (%d elements, max |diff| = %.1e)", checked, max_err);
+    return claim.summary();
 }

@@ -18,31 +18,13 @@
 #include "autograd/matmul.h"
 #include "autograd/reduce.h"
 #include "autograd/softmax.h"
+#include "tutorials/tutorial.h"
 
 using namespace gs;
 
 namespace {
 
-std::vector<std::string> claims;   // "check: ..." lines: claims this program verified, printed at the end
-bool all_ok = true;
-void claim(bool ok, const std::string& text) {
-    claims.push_back((ok ? "check: " : "check FAILED: ") + text);
-    all_ok = all_ok && ok;
-}
-void banner(const char* title) { std::printf("\n=== %s ===\n", title); }
-std::string sci(double v) { char b[32]; std::snprintf(b, sizeof b, "%.1e", v); return b; }
-
-// d L / d t[i] by a central difference (chapter 1), L recomputed without a graph.
-double finite_diff(const std::function<double()>& L, const Tensor& t, int64_t i) {
-    NoGradGuard no_grad;
-    real keep = t.data()[i];
-    t.data()[i] = keep + 1e-5;
-    double up = L();
-    t.data()[i] = keep - 1e-5;
-    double down = L();
-    t.data()[i] = keep;
-    return (up - down) / 2e-5;
-}
+tut::Checks claim;
 
 // One op's comparison: every element's hand-derived gradient, the library's and the finite difference.
 struct Compare {
@@ -51,7 +33,7 @@ struct Compare {
     // hand: our derivation for every element of t; L: the loss sum(dy * f(...)) whose gradient it is
     void add(const char* name, const Tensor& t, const std::vector<real>& hand, const std::function<double()>& L) {
         for (int64_t i = 0; i < t.numel(); i++) {
-            double fd = finite_diff(L, t, i);
+            double fd = tut::finite_diff(L, t, i);
             lib_diff = std::fmax(lib_diff, std::fabs(hand[size_t(i)] - t.grad()[i]));
             fd_diff = std::fmax(fd_diff, std::fabs(hand[size_t(i)] - fd));
             n++;
@@ -59,11 +41,9 @@ struct Compare {
                         t.grad()[i], fd);
         }
     }
-    void conclude(const std::string& op, const std::string& what) {
-        claim(lib_diff < 1e-12 && fd_diff < 1e-7,
-              op + ": hand-derived " + what + " match the library's backward (max |diff| = " + sci(lib_diff) +
-                  ") and finite differences (max |diff| = " + sci(fd_diff) + ") on all " + std::to_string(n) +
-                  " elements");
+    void conclude(const char* op, const char* what) {
+        claim(lib_diff < 1e-12 && fd_diff < 1e-7, "%s: hand-derived %s match the library's backward (max |diff| = "
+              "%.1e) and finite differences (max |diff| = %.1e) on all %d elements", op, what, lib_diff, fd_diff, n);
     }
 };
 
@@ -72,7 +52,7 @@ struct Compare {
 int main() {
     Rng rng(4);
 
-    banner("1. matmul: C = A·B, so dA = dC·Bᵀ and dB = Aᵀ·dC");
+    tut::banner("1. matmul: C = A·B, so dA = dC·Bᵀ and dB = Aᵀ·dC");
     // C[i,j] = sum_k A[i,k] B[k,j]. A[i,k] appears in row i of C only, multiplied by B[k,j], so
     // dA[i,k] = sum_j dC[i,j] B[k,j] = (dC·Bᵀ)[i,k]; likewise dB[k,j] = sum_i A[i,k] dC[i,j] = (Aᵀ·dC)[k,j].
     const int M = 2, K = 3, N = 2;
@@ -93,7 +73,7 @@ int main() {
     mm.add("dB", B, dB, L_mm);
     mm.conclude("matmul", "dA = dC·Bᵀ and dB = Aᵀ·dC");
 
-    banner("2. softmax: y = e^x / sum(e^x), so dx = y ⊙ (dy − Σ dy⊙y)");
+    tut::banner("2. softmax: y = e^x / sum(e^x), so dx = y ⊙ (dy − Σ dy⊙y)");
     // dy_i/dx_j = y_i (δ_ij − y_j): raising x_j raises its own share and takes from every other one. So
     // dx_j = sum_i dy_i y_i (δ_ij − y_j) = y_j dy_j − y_j sum_i dy_i y_i. No D×D Jacobian is ever stored.
     const int D = 4;
@@ -122,9 +102,9 @@ int main() {
     double flat = 0;
     for (int j = 0; j < D; j++) flat = std::fmax(flat, std::fabs(x.grad()[j]));
     std::printf("with dy = [3, 3, 3, 3], the library's dx has max |dx| = %.1e\n", flat);
-    claim(flat < 1e-12, "a constant dy gives softmax dx = 0 (max |dx| = " + sci(flat) + ")");
+    claim(flat < 1e-12, "a constant dy gives softmax dx = 0 (max |dx| = %.1e)", flat);
 
-    banner("3. layer norm: y = x̂ ⊙ w + b, x̂ = (x − mean)·rstd, rstd = 1/sqrt(var + eps)");
+    tut::banner("3. layer norm: y = x̂ ⊙ w + b, x̂ = (x − mean)·rstd, rstd = 1/sqrt(var + eps)");
     // Per row of C values, with g = dy ⊙ w the gradient reaching x̂:
     //   dx̂_i/dx_j = rstd (δ_ij − 1/C − x̂_i x̂_j / C)    (the mean moves every x̂; so does var)
     //   dx_j = sum_i g_i dx̂_i/dx_j = rstd (g_j − mean(g) − x̂_j mean(g ⊙ x̂))
@@ -160,7 +140,7 @@ int main() {
     ln.add("db", Bb, dBb, L_ln);
     ln.conclude("layer_norm", "dx, dw and db");
 
-    banner("4. gradcheck on larger shapes, batch dims and a softmax along dim 0");
+    tut::banner("4. gradcheck on larger shapes, batch dims and a softmax along dim 0");
     int checked = 0;
     double max_err = 0;
     bool ok = true;
@@ -181,10 +161,7 @@ int main() {
     run("softmax [3, 5] along dim 0", {leaf({3, 5})}, [](const std::vector<Tensor>& t) { return softmax(t[0], 0); });
     run("layer_norm [2, 3, 6] with weight and bias", {leaf({2, 3, 6}), leaf({6}), leaf({6})},
         [](const std::vector<Tensor>& t) { return layer_norm(t[0], t[1], t[2]); });
-    claim(ok, "gradcheck passes on 5 uses of matmul, softmax and layer_norm (" + std::to_string(checked) +
-                  " elements, max |diff| = " + sci(max_err) + ")");
-
-    banner("Summary");
-    for (const std::string& s : claims) std::printf("%s\n", s.c_str());
-    return all_ok ? 0 : 1;
+    claim(ok, "gradcheck passes on 5 uses of matmul, softmax and layer_norm (%d elements, max |diff| = %.1e)", checked,
+          max_err);
+    return claim.summary();
 }

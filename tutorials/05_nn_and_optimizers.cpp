@@ -1,10 +1,10 @@
-// Chapter 5: modules and optimizers: one small MLP trained three ways, by SGD, SGD with momentum and Adam.
+// Chapter 5: modules and optimizers: one small MLP trained four ways, by SGD, momentum, Adam and AdamW.
 // You will learn: nn::Linear (y = x·Wᵀ + b) and nn::Module (a model that lists its named parameters);
-// what an optimizer's step() does to each parameter, checked on the first step; and how plain SGD,
-// momentum and Adam differ on the same problem from the same starting weights: the loss curves side
-// by side, as a table and as an ASCII plot.
+// what an optimizer's step() does to each parameter, checked on the first step; weight decay two ways,
+// as an L2 term in the gradient and as AdamW's decoupled shrinking, and why they differ under Adam; and
+// how the four optimizers compare on the same problem from the same starting weights.
 // Assumes: chapters 1-4 (backward, tensors, broadcasting, matmul). Library code used: nn/layers.h,
-// nn/module.h, nn/optim.h, autograd/elementwise.h, autograd/reduce.h. Linked against the float build.
+// nn/module.h, nn/optim.h, autograd/elementwise.h, autograd/reduce.h, nn/io/svg.h (the figure).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -16,24 +16,16 @@
 #include "autograd/reduce.h"
 #include "nn/layers.h"
 #include "nn/optim.h"
+#include "tutorials/tutorial.h"
 
 using namespace gs;
 
 namespace {
 
-std::vector<std::string> claims;   // "check: ..." lines: claims this program verified, printed at the end
-bool all_ok = true;
-void claim(bool ok, const std::string& text) {
-    claims.push_back((ok ? "check: " : "check FAILED: ") + text);
-    all_ok = all_ok && ok;
-}
-void banner(const char* title) { std::printf("\n=== %s ===\n", title); }
-std::string num(const char* f, double v) { char b[32]; std::snprintf(b, sizeof b, f, v); return b; }
-
 // 1 -> H -> 1 with a tanh between. A Module: its two Linears are registered, so parameters() finds them.
 struct MLP : nn::Module {
     nn::Linear fc1, fc2;
-    // std 1/sqrt(fan_in), as in chapter 2: each layer's output then has about the spread of one input
+    // std 1/sqrt(fan-in), as in chapter 2: each layer's output then has about the spread of one input
     MLP(int64_t H, Rng& rng) : fc1(1, H, true, rng, 1.0f), fc2(H, 1, true, rng, 1.0f / std::sqrt(float(H))) {
         register_module("fc1", fc1);
         register_module("fc2", fc2);
@@ -42,19 +34,28 @@ struct MLP : nn::Module {
 };
 
 const int kHidden = 32, kSteps = 1000;
+const float kLrSgd = 0.1f, kLrAdam = 0.01f, kDecay = 0.1f;   // kDecay: the weight decay of Adam + L2 and AdamW
 
 Tensor mse(const MLP& m, const Tensor& x, const Tensor& t) { return mean(pow(m.forward(x) - t, 2)); }
+
+double sum_of_squares(const nn::Module& m) {   // |w|²: how large the weights are, all of them together
+    double s = 0;
+    for (const Tensor& p : m.parameters())
+        for (float v : p.to_vector()) s += double(v) * v;
+    return s;
+}
 
 }  // namespace
 
 int main() {
+    tut::Checks check;
     // The data: 200 points of t = sin(3x) on [-1.5, 1.5]. Every model below starts from Rng(42)'s weights.
     Rng data_rng(1);
     const int N = 200;
     Tensor x = Tensor::rand({N, 1}, data_rng, -1.5f, 1.5f), t = Tensor::empty({N, 1});
     for (int i = 0; i < N; i++) t.data()[i] = std::sin(3 * x.data()[i]);
 
-    banner("1. The model: a Module of two Linears");
+    tut::banner("1. The model: a Module of two Linears");
     Rng init(42);
     MLP model(kHidden, init);
     for (const auto& [name, p] : model.named_parameters())
@@ -62,7 +63,7 @@ int main() {
     std::printf("  %lld parameters; loss = mean((model(x) - t)^2) over %d points of t = sin(3x)\n",
                 (long long)model.num_parameters(), N);
 
-    banner("2. Gradients in float: finite differences are rough (chapters 3-4 use double for this)");
+    tut::banner("2. Gradients in float: finite differences are rough (chapters 3-4 use double for this)");
     mse(model, x, t).backward();
     double worst = 0;
     for (const auto& [name, p] : model.named_parameters()) {
@@ -78,57 +79,53 @@ int main() {
         std::printf("  %-11s[0]  grad %11.7f   finite diff %11.7f   relative diff %.1e\n", name.c_str(), p.grad()[0],
                     fd, rel);
     }
-    claim(worst < 1e-2, "4 gradients match float finite differences (max relative diff = " + num("%.1e", worst) +
-                            ", tolerance 1e-2)");
+    check(worst < 1e-2, "4 gradients match float finite differences (max relative diff = %.1e, tolerance 1e-2)", worst);
 
-    banner("3. One step of each optimizer, checked by hand");
-    // SGD:      p -= lr * g
-    // momentum: buf = mu * buf + g;  p -= lr * buf          (buf starts at 0, so step 1 equals SGD's)
-    // Adam:     m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;  p -= lr * m_hat / (sqrt(v_hat) + eps)
-    //           with m_hat = m / (1 - b1^t), v_hat = v / (1 - b2^t). At t = 1, m_hat = g and v_hat = g^2,
-    //           so the first step is lr * g / |g|: every parameter moves by lr, whatever its gradient's size.
-    const float lr_sgd = 0.1f, lr_adam = 0.01f;
+    tut::banner("3. One step of each optimizer, checked against its formula");
+    // Largest |how far a parameter moved - how far the formula says| over all 97, then puts them back.
     std::vector<Tensor> ps = model.parameters();
     std::vector<std::vector<float>> before;
     for (const Tensor& p : ps) before.push_back(p.to_vector());
-    // Largest |how far a parameter moved - how far the formula says|, then puts every parameter back.
-    auto step_error = [&](nn::Optimizer& opt, float (*expected)(float g, float lr)) {
+    auto step_error = [&](nn::Optimizer&& opt, float (*expected)(float g, float p)) {
         opt.step();
         double err = 0;
         for (size_t k = 0; k < ps.size(); k++) {
-            for (int64_t i = 0; i < ps[k].numel(); i++)
-                err = std::fmax(err, std::fabs((ps[k].data()[i] - before[k][i]) - expected(ps[k].grad()[i], opt.lr)));
+            for (int64_t i = 0; i < ps[k].numel(); i++) {
+                float was = before[k][size_t(i)], moved = ps[k].data()[i] - was;
+                err = std::fmax(err, std::fabs(moved - expected(ps[k].grad()[i], was)));
+            }
             std::copy(before[k].begin(), before[k].end(), ps[k].data());
         }
         return err;
     };
-    nn::SGD sgd1(ps, lr_sgd), momentum1(ps, lr_sgd, 0.9f);
-    nn::Adam adam1(ps, lr_adam);
-    double sgd_err = step_error(sgd1, [](float g, float lr) { return -lr * g; });
-    double mom_err = step_error(momentum1, [](float g, float lr) { return -lr * g; });
-    double adam_err = step_error(adam1, [](float g, float lr) { return -lr * g / (std::fabs(g) + 1e-8f); });
-    std::printf("  SGD      (lr %.2f): each parameter moved by -lr * g,             max |error| %.1e\n", lr_sgd,
-                sgd_err);
-    std::printf("  momentum (lr %.2f): each parameter moved by -lr * g,             max |error| %.1e\n", lr_sgd,
-                mom_err);
-    std::printf("  Adam     (lr %.2f): each parameter moved by -lr * g / (|g| + eps), max |error| %.1e\n", lr_adam,
-                adam_err);
-    claim(std::fmax(sgd_err, mom_err) < 1e-6, "the first step of SGD, with and without momentum, moved every "
-                                              "parameter by -lr * grad (max |error| = " +
-                                                  num("%.1e", std::fmax(sgd_err, mom_err)) + ")");
-    claim(adam_err < 1e-6, "Adam's first step moved every parameter by -lr * grad / (|grad| + eps), about "
-                           "-lr * sign(grad) (max |error| = " + num("%.1e", adam_err) + ")");
+    double errs[5] = {
+        step_error(nn::SGD(ps, kLrSgd), [](float g, float) { return -kLrSgd * g; }),
+        step_error(nn::SGD(ps, kLrSgd, 0.9f), [](float g, float) { return -kLrSgd * g; }),
+        step_error(nn::Adam(ps, kLrAdam), [](float g, float) { return -kLrAdam * g / (std::fabs(g) + 1e-8f); }),
+        step_error(nn::Adam(ps, kLrAdam, 0.9f, 0.999f, 1e-8f, kDecay),   // L2: the decay joins the gradient
+                   [](float g, float p) { float d = g + kDecay * p; return -kLrAdam * d / (std::fabs(d) + 1e-8f); }),
+        step_error(nn::AdamW({{ps, kDecay}}, kLrAdam),              // decoupled: shrink p, then Adam's step
+                   [](float g, float p) { return -kLrAdam * kDecay * p - kLrAdam * g / (std::fabs(g) + 1e-8f); })};
+    const char* rules[5] = {"SGD        -lr g", "momentum   -lr g   (its buffer starts at 0)",
+                            "Adam       -lr g / (|g| + eps)            about lr, whatever g",
+                            "Adam + L2  -lr d / (|d| + eps), d = g + wd p   still about lr",
+                            "AdamW      -lr wd p - lr g / (|g| + eps)  lr, plus lr wd |p| to 0"};
+    for (int k = 0; k < 5; k++) std::printf("  %-66s max |error| %.1e\n", rules[k], errs[k]);
+    check(*std::max_element(errs, errs + 5) < 1e-6, "the first step of SGD, momentum, Adam, Adam + L2 and AdamW moved "
+          "all 97 parameters as their formulas say (max |error| = %.1e)", *std::max_element(errs, errs + 5));
 
-    banner("4. Training from the same start, full batch, 1000 steps");
-    const char* names[3] = {"SGD", "momentum", "Adam"};
-    std::vector<std::vector<double>> curves(3);
-    for (int k = 0; k < 3; k++) {
+    tut::banner("4. Training from the same start, full batch, 1000 steps");
+    const char* names[4] = {"SGD", "momentum", "Adam", "AdamW"};
+    std::vector<std::vector<double>> curves(4);
+    double weights[4];   // |w|² at the end
+    for (int k = 0; k < 4; k++) {
         Rng same(42);   // identical initial weights for every optimizer
         MLP m(kHidden, same);
+        std::vector<Tensor> mp = m.parameters();
         std::unique_ptr<nn::Optimizer> opt;
-        if (k == 0) opt.reset(new nn::SGD(m.parameters(), lr_sgd));
-        if (k == 1) opt.reset(new nn::SGD(m.parameters(), lr_sgd, 0.9f));
-        if (k == 2) opt.reset(new nn::Adam(m.parameters(), lr_adam));
+        if (k <= 1) opt = std::make_unique<nn::SGD>(mp, kLrSgd, k == 1 ? 0.9f : 0.0f);   // k = 1: with momentum
+        if (k == 2) opt = std::make_unique<nn::Adam>(mp, kLrAdam);
+        if (k == 3) opt = std::make_unique<nn::AdamW>(std::vector<nn::ParamGroup>{{mp, kDecay}}, kLrAdam);
         for (int step = 0; step <= kSteps; step++) {
             Tensor loss = mse(m, x, t);
             curves[k].push_back(loss.item());
@@ -137,43 +134,33 @@ int main() {
             loss.backward();
             opt->step();
         }
+        weights[k] = sum_of_squares(m);
     }
-    std::printf("  %5s  %10s  %10s  %10s\n", "step", names[0], names[1], names[2]);
+    std::printf("  %5s  %10s  %10s  %10s  %10s\n", "step", names[0], names[1], names[2], names[3]);
     for (int s = 0; s <= kSteps; s += 100)
-        std::printf("  %5d  %10.5f  %10.5f  %10.5f\n", s, curves[0][s], curves[1][s], curves[2][s]);
+        std::printf("  %5d  %10.5f  %10.5f  %10.5f  %10.5f\n", s, curves[0][s], curves[1][s], curves[2][s],
+                    curves[3][s]);
+    std::printf("  %5s  %10.2f  %10.2f  %10.2f  %10.2f   (sum of squares of all weights at the end)\n", "|w|²",
+                weights[0], weights[1], weights[2], weights[3]);
+    gs::io::ChartOptions opt;
+    opt.title = "One MLP, four optimizers, the same start", opt.x_label = "step", opt.log_y = true;
+    opt.y_label = "training loss (mean squared error, log scale)";
+    std::vector<double> steps;
+    for (int s = 0; s <= kSteps; s++) steps.push_back(s);
+    std::vector<gs::io::Series> lines;
+    for (int k = 0; k < 4; k++) lines.emplace_back(names[k], steps, curves[k]);
+    lines[3].dash = "7 4";   // AdamW runs close to Adam: dashed, so both stay visible
+    tut::save_figure(gs::io::line_chart(lines, opt), "05", "optimizers");
 
-    banner("5. The loss curves, log scale: S = SGD, M = momentum, A = Adam (* where two meet)");
-    const int W = 60, H = 14;
-    double lo = 1e9, hi = -1e9;
-    for (const auto& c : curves)
-        for (double v : c)
-            if (std::isfinite(v)) lo = std::fmin(lo, std::log10(v)), hi = std::fmax(hi, std::log10(v));
-    hi = std::fmax(hi, lo + 1e-3);   // keep the scale open even if every run diverged after step 0
-    std::vector<std::string> grid(H, std::string(W, ' '));
-    for (int k = 0; k < 3; k++)
-        for (int c = 0; c < W; c++) {
-            double v = std::log10(curves[k][size_t(c * kSteps / (W - 1))]);
-            if (!std::isfinite(v)) continue;   // a diverged run (try a large lr) leaves a gap
-            int r = int((hi - v) / (hi - lo) * (H - 1) + 0.5);
-            char& cell = grid[size_t(r)][size_t(c)];
-            cell = cell == ' ' ? "SMA"[k] : '*';
-        }
-    for (int r = 0; r < H; r++)
-        std::printf("  %8.1e |%s|\n", std::pow(10.0, hi - r * (hi - lo) / (H - 1)), grid[size_t(r)].c_str());
-    std::printf("  %8s  0%*d steps\n", "", W - 1, kSteps);
-
-    std::vector<int> reach(3, -1);   // the first step at which each loss fell below 0.01
-    for (int k = 0; k < 3; k++)
-        for (int i = kSteps; i >= 0; i--) reach[size_t(k)] = curves[size_t(k)][size_t(i)] < 0.01 ? i : reach[size_t(k)];
-    std::printf("first step with loss < 0.01: SGD %d, momentum %d, Adam %d\n", reach[0], reach[1], reach[2]);
-    const double s_end = curves[0].back(), m_end = curves[1].back(), a_end = curves[2].back();
-    claim(reach[1] >= 0 && (reach[0] < 0 || reach[1] < reach[0]) && (reach[2] < 0 || reach[1] < reach[2]),
-          "momentum got below loss 0.01 first (step " + std::to_string(reach[1]) + "; SGD step " +
-              std::to_string(reach[0]) + ", Adam step " + std::to_string(reach[2]) + ")");
-    claim(a_end < m_end && m_end < s_end, "after " + std::to_string(kSteps) + " steps Adam's loss " +
-                                              num("%.5f", a_end) + " < momentum's " + num("%.5f", m_end) +
-                                              " < SGD's " + num("%.5f", s_end));
-    banner("Summary");
-    for (const std::string& s : claims) std::printf("%s\n", s.c_str());
-    return all_ok ? 0 : 1;
+    std::vector<int> reach(4, -1);   // the first step at which each loss fell below 0.01
+    for (int k = 0; k < 4; k++)
+        for (int i = kSteps; i >= 0; i--) reach[k] = curves[k][size_t(i)] < 0.01 ? i : reach[k];
+    const double s_end = curves[0].back(), m_end = curves[1].back(), a_end = curves[2].back(), w_end = curves[3].back();
+    check(reach[1] >= 0 && (reach[0] < 0 || reach[1] < reach[0]) && (reach[2] < 0 || reach[1] < reach[2]),
+          "momentum got below loss 0.01 first (step %d; SGD step %d, Adam step %d)", reach[1], reach[0], reach[2]);
+    check(a_end < m_end && m_end < s_end, "after %d steps Adam's loss %.5f < momentum's %.5f < SGD's %.5f", kSteps,
+          a_end, m_end, s_end);
+    check(weights[3] < weights[2] && w_end > a_end, "AdamW's decay kept the weights smaller than Adam's (|w|² %.2f vs "
+          "%.2f) at the price of a higher training loss (%.5f vs %.5f)", weights[3], weights[2], w_end, a_end);
+    return check.summary();
 }

@@ -5,9 +5,9 @@
 // gradient, (predicted count − actual count) / N, vanishes exactly at the counted probabilities.
 // Assumes: chapters 1-5 (tensors, softmax, Adam). Library code used: gpt/data.h, gpt/tokenizer.h,
 // autograd/embedding.h, autograd/softmax.h, nn/optim.h. Usage: 06_bigram [path/to/tinyshakespeare.txt]
+// (by default data/tinyshakespeare.txt, relative to where it runs: the repository root)
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -15,19 +15,12 @@
 #include "autograd/softmax.h"
 #include "gpt/data.h"
 #include "nn/optim.h"
+#include "tutorials/tutorial.h"
 
 using namespace gs;
+using namespace gs::gpt;
 
 namespace {
-
-std::vector<std::string> claims;   // "check: ..." lines: claims this program verified, printed at the end
-bool all_ok = true;
-void claim(bool ok, const std::string& text) {
-    claims.push_back((ok ? "check: " : "check FAILED: ") + text);
-    all_ok = all_ok && ok;
-}
-void banner(const char* title) { std::printf("\n=== %s ===\n", title); }
-std::string num(const char* f, double v) { char b[32]; std::snprintf(b, sizeof b, f, v); return b; }
 
 using Table = std::vector<double>;   // (V, V): entry a*V + b is P(next = b | current = a)
 
@@ -53,36 +46,29 @@ std::string sample(const Table& P, int V, int32_t start, int n, Rng& rng, const 
 // What cross_entropy(embedding(W, x), y) computes, in double, from a double copy of the logits table.
 double batch_nll(const std::vector<double>& W, const Batch& b, int V) {
     double total = 0;
-    for (size_t n = 0; n < b.x.data.size(); n++) {
-        const double* row = W.data() + b.x.data[n] * V;
+    for (int64_t n = 0; n < b.x.numel(); n++) {
+        const double* row = W.data() + b.x.data()[n] * V;
         double m = row[0], s = 0;
         for (int c = 0; c < V; c++) m = std::fmax(m, row[c]);
         for (int c = 0; c < V; c++) s += std::exp(row[c] - m);
-        total += m + std::log(s) - row[b.y.data[n]];
+        total += m + std::log(s) - row[b.y.data()[n]];
     }
-    return total / double(b.x.data.size());
+    return total / double(b.x.numel());
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string path = argc > 1 ? argv[1] : "";
-    for (const char* p : {"data/tinyshakespeare.txt", "../shared/data/tinyshakespeare.txt"})
-        if (path.empty() && std::ifstream(p)) path = p;
-    if (path.empty()) {
-        std::fprintf(stderr, "06_bigram: data/tinyshakespeare.txt not found; from the repository root run: "
-                             "bash scripts/get_data data/tinyshakespeare.txt\n");
-        return 1;
-    }
+    tut::Checks claim;
     try {
-        std::string text = read_text_file(path);
+        std::string path = tut::find_data(tut::parse_args(argc, argv).data), text = read_text_file(path);
         CharTokenizer tok = CharTokenizer::from_text(text, path);
         Dataset ds(text, tok, path);   // the first 90% of the characters train, the rest validate
         const int V = tok.vocab_size();
         auto id = [&](const char* c) { return size_t(tok.encode(c)[0]); };
         Rng rng(1337);
 
-        banner("1. The data: characters as token ids");
+        tut::banner("1. The data: characters as token ids");
         std::printf("%s: %zu characters, vocabulary of V = %d; train %zu tokens, val %zu\n", path.c_str(),
                     ds.train.size() + ds.val.size(), V, ds.train.size(), ds.val.size());
         std::vector<int32_t> first(ds.train.begin(), ds.train.begin() + 12);
@@ -90,7 +76,7 @@ int main(int argc, char** argv) {
         for (int32_t i : first) ids += " " + std::to_string(i);
         std::printf("the first 12: \"%s\" ->%s\n", tok.decode(first).c_str(), ids.c_str());
 
-        banner("2. Counting: P(b | a) = count(a, b) / count(a, anything)");
+        tut::banner("2. Counting: P(b | a) = count(a, b) / count(a, anything)");
         Table counts(size_t(V * V), 0), P(counts.size()), P_smooth(counts.size());
         for (size_t i = 0; i + 1 < ds.train.size(); i++) counts[size_t(ds.train[i] * V + ds.train[i + 1])]++;
         for (int a = 0; a < V; a++) {
@@ -109,7 +95,7 @@ int main(int argc, char** argv) {
                     std::log(double(V)), nll_count, nll(ds.val, P_smooth, V));
         std::printf("a sample:\n%s\n", sample(P, V, int32_t(id("\n")), 250, rng, tok).c_str());
 
-        banner("3. The same model learned: a V×V table of logits W, loss = cross_entropy");
+        tut::banner("3. The same model learned: a V×V table of logits W, loss = cross_entropy");
         // The logits of position n are row W[x_n] (embedding is a row lookup) and P(b | a) = softmax(W[a])[b].
         // loss = mean over the N positions of -log softmax(W[x_n])[y_n], whose gradient is
         //   dW[a, b] = (n_a P(b | a) - n_ab) / N      (n_a: positions with x = a; n_ab: those with y = b too)
@@ -119,9 +105,9 @@ int main(int argc, char** argv) {
         cross_entropy(embedding(W, b0.x), b0.y).backward();
         const double N = double(b0.x.numel());
         Table n_ab(size_t(V * V), 0), n_a(size_t(V), 0), Wd(W.data(), W.data() + V * V);
-        for (size_t n = 0; n < b0.x.data.size(); n++) {
-            n_a[size_t(b0.x.data[n])]++;
-            n_ab[size_t(b0.x.data[n] * V + b0.y.data[n])]++;
+        for (int64_t n = 0; n < b0.x.numel(); n++) {
+            n_a[size_t(b0.x.data()[n])]++;
+            n_ab[size_t(b0.x.data()[n] * V + b0.y.data()[n])]++;
         }
         auto closed = [&](size_t k) { return (n_a[k / size_t(V)] / V - n_ab[k]) / N; };
         double closed_diff = 0, fd_rel = 0;
@@ -138,13 +124,12 @@ int main(int argc, char** argv) {
             std::printf("  dW[%c, %c]  library %11.7f   (n_a/V - n_ab)/N %11.7f   finite diff %11.7f\n", pair[0],
                         pair[1] == ' ' ? '_' : pair[1], W.grad()[k], closed(k), fd);
         }
-        claim(closed_diff < 1e-6, "cross_entropy's gradient equals (n_a P(b|a) - n_ab) / N in all " +
-                                      std::to_string(V * V) + " entries (max |diff| = " + num("%.1e", closed_diff) +
-                                      ")");
-        claim(fd_rel < 1e-3, "3 of its entries match double-precision finite differences (max relative diff = " +
-                                 num("%.1e", fd_rel) + ")");
+        claim(closed_diff < 1e-6, "cross_entropy's gradient equals (n_a P(b|a) - n_ab) / N in all %d entries (max "
+              "|diff| = %.1e)", V * V, closed_diff);
+        claim(fd_rel < 1e-3, "3 of its entries match double-precision finite differences (max relative diff = %.1e)",
+              fd_rel);
 
-        banner("4. Training W with Adam on random batches of 16 x 256 positions");
+        tut::banner("4. Training W with Adam on random batches of 16 x 256 positions");
         auto learned = [&] {   // the learned table: the softmax of each row of W
             NoGradGuard no_grad;
             Tensor S = softmax(W, 1);
@@ -171,14 +156,12 @@ int main(int argc, char** argv) {
         std::printf("NLL on train: learned %.4f, counting %.4f;  on val: learned %.4f, counting (smoothed) %.4f\n",
                     nll_learned, nll_count, nll(ds.val, PL, V), nll(ds.val, P_smooth, V));
         std::printf("a sample from the learned model:\n%s\n", sample(PL, V, int32_t(id("\n")), 250, rng, tok).c_str());
-        claim(nll_learned - nll_count < 0.02 && nll_learned >= nll_count - 1e-6,
-              "learned bigram NLL " + num("%.4f", nll_learned) + " within 0.02 of counting NLL " +
-                  num("%.4f", nll_count) + " (and not below it: on train, no bigram table beats the counts)");
+        claim(nll_learned - nll_count < 0.02 && nll_learned >= nll_count - 1e-6, "learned bigram NLL %.4f within 0.02 "
+              "of counting NLL %.4f (and not below it: on train, no bigram table beats the counts)", nll_learned,
+              nll_count);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "06_bigram: %s\n", e.what());
         return 1;
     }
-    banner("Summary");
-    for (const std::string& s : claims) std::printf("%s\n", s.c_str());
-    return all_ok ? 0 : 1;
+    return claim.summary();
 }

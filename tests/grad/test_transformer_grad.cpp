@@ -4,16 +4,21 @@
 #include <gtest/gtest.h>
 
 #include "autograd/gradcheck.h"
-#include "nn/transformer.h"
+#include "gpt/model.h"
 
 using namespace gs;
+using namespace gs::gpt;
 using namespace gs::nn;
 
 namespace {
 
 const int64_t B = 2, T = 4, C = 8;
 
-BlockConfig cfg(bool bias, real dropout = 0) { return {C, 2, 2, dropout, bias}; }
+GPTConfig cfg(bool bias, real dropout = 0) {
+    GPTConfig c;
+    c.n_embd = C, c.n_head = 2, c.n_layer = 2, c.dropout = dropout, c.bias = bias;
+    return c;
+}
 
 // normal(0, std) values in every parameter (LayerNorm gains included), so no gradient is too small
 // for a wrong one to hide under the tolerance and no softmax is nearly uniform

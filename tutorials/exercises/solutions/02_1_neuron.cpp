@@ -1,0 +1,21 @@
+// Exercise 02.1: one neuron. Chapter 02, tutorials/02_mlp_from_values.md.
+//
+//   out = tanh(b + w[0]*x[0] + w[1]*x[1] + ...)      or, when `nonlinear` is false, the same without tanh
+//
+// (the last layer's neurons give raw scores). Build it from Value ops (+, *, tanh), never from the
+// numbers: the tests run backward() through your result and expect gradients in w, b and x.
+// Test it: make exercise EX=02.1.
+#include <vector>
+
+#include "autograd/value.h"
+#include "tutorials/exercises/exercises.h"
+
+namespace gs::ex {
+
+Value neuron(const std::vector<Value>& w, const Value& b, const std::vector<Value>& x, bool nonlinear) {
+    Value act = b;
+    for (size_t i = 0; i < w.size(); i++) act = act + w[i] * x[i];   // each term is a node, so each w[i] gets a gradient
+    return nonlinear ? tanh(act) : act;
+}
+
+}  // namespace gs::ex

@@ -1,0 +1,53 @@
+// Exercise 09.1: causal self-attention forward, as plain loops. Chapter 09, tutorials/09_self_attention.md.
+//
+// qkv (B, T, 3C) holds every position's query, key and value side by side: q in columns 0..C-1, k in
+// C..2C-1, v in 2C..3C-1. Each is cut into NH heads of hs = C / NH consecutive columns. For every batch
+// entry b, head h and position t, with q_t, k_j, v_j head h's hs values at positions t and j:
+//   s_tj = q_t · k_j / sqrt(hs)             for j <= t only: a position never sees a later one
+//   att_tj = softmax over j <= t of s_tj    and att_tj = 0 for j > t
+//   out_t = sum_j att_tj v_j                into columns h*hs .. h*hs + hs - 1 of out (B, T, C)
+// Also store the weights in att (B, NH, T, T), the zeros included: the backward (exercise 09.2) reads them.
+// Subtract each row's max before exp, as in exercise 04.4.
+// Test it: make exercise EX=09.1. Then compare with attention_forward_naive in autograd/attention.cpp.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "tutorials/exercises/exercises.h"
+
+namespace gs::ex {
+
+void attention_forward(real* out, real* att, const real* qkv, int64_t B, int64_t T, int64_t C, int64_t NH) {
+    const int64_t hs = C / NH;
+    const real scale = real(1.0 / std::sqrt(double(hs)));   // keeps the scores' variance from growing with hs
+    for (int64_t b = 0; b < B; b++) {
+        for (int64_t h = 0; h < NH; h++) {
+            for (int64_t t = 0; t < T; t++) {
+                const real* q = qkv + (b * T + t) * 3 * C + h * hs;   // (hs,) the query of position t
+                real* a = att + ((b * NH + h) * T + t) * T;           // (T,) its weights
+                real max = -std::numeric_limits<real>::infinity();
+                for (int64_t j = 0; j <= t; j++) {   // the causal mask: keys 0..t only
+                    const real* k = qkv + (b * T + j) * 3 * C + C + h * hs;
+                    real s = 0;
+                    for (int64_t d = 0; d < hs; d++) s += q[d] * k[d];
+                    a[j] = s * scale;
+                    max = std::max(max, a[j]);
+                }
+                real sum = 0;
+                for (int64_t j = 0; j <= t; j++) {
+                    a[j] = std::exp(a[j] - max);   // <= 1: no overflow
+                    sum += a[j];
+                }
+                for (int64_t j = 0; j < T; j++) a[j] = j <= t ? a[j] / sum : 0;   // the future gets weight 0
+                real* y = out + (b * T + t) * C + h * hs;   // (hs,) head h's columns of the output
+                for (int64_t d = 0; d < hs; d++) {
+                    real acc = 0;
+                    for (int64_t j = 0; j <= t; j++) acc += a[j] * qkv[(b * T + j) * 3 * C + 2 * C + h * hs + d];
+                    y[d] = acc;
+                }
+            }
+        }
+    }
+}
+
+}  // namespace gs::ex

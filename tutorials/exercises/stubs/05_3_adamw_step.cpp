@@ -1,0 +1,24 @@
+// Exercise 05.3: one AdamW step. Chapter 05, tutorials/05_nn_and_optimizers.md.
+//
+// p (n) the parameters, g (n) their gradients, m and v (n) the running means of g and of g^2 (zeros before
+// the first step), t the step number, counting from 1. As torch.optim.AdamW does it:
+//   1. decoupled weight decay: multiply p by (1 - lr * weight_decay), directly. (Adam with L2 decay adds
+//      weight_decay * p to g instead, and then m and v rescale the decay along with the gradient.)
+//   2. m = beta1 * m + (1 - beta1) * g;      v = beta2 * v + (1 - beta2) * g^2
+//   3. bias corrections: m and v start at 0, so after t steps they are (1 - beta^t) times the averages they
+//      estimate:  m_hat = m / (1 - beta1^t),  v_hat = v / (1 - beta2^t)
+//   4. p -= lr * m_hat / (sqrt(v_hat) + eps)
+// Update p, m and v in place.
+// Test it: make exercise EX=05.3. Then compare with adamw_update in nn/optim.cpp.
+#include <cmath>
+
+#include "tutorials/exercises/exercises.h"
+
+namespace gs::ex {
+
+void adamw_step(real* p, const real* g, real* m, real* v, int64_t n, real lr, real beta1, real beta2, real eps,
+                real weight_decay, int64_t t) {
+    not_done("05.3");   // replace this line with your code
+}
+
+}  // namespace gs::ex

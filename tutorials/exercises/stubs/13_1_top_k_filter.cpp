@@ -1,0 +1,20 @@
+// Exercise 13.1: top-k filtering. Chapter 13, tutorials/13_generation.md.
+//
+// Keep the k largest of the V logits and set every other one to -inf, so that the softmax after it gives
+// them probability 0. When logits tie at the k-th place, the lower token ids stay (the library's sampler
+// breaks ties that way). k = 0 means no filtering, and k >= V keeps everything. Kept logits keep their values.
+// Test it: make exercise EX=13.1. Then compare with sample_next in gpt/sample.cpp.
+#include <algorithm>
+#include <limits>
+#include <numeric>
+#include <vector>
+
+#include "tutorials/exercises/exercises.h"
+
+namespace gs::ex {
+
+void top_k_filter(real* logits, int64_t V, int k) {
+    not_done("13.1");   // replace this line with your code
+}
+
+}  // namespace gs::ex
