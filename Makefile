@@ -268,7 +268,7 @@ check-bench-deps:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/f32 $(BUILD)/f64 -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/f32 $(BUILD)/f64 $(BUILD)/exercises -name '*.d' 2>/dev/null)
 
 # ---- aarch64: cross-compiled with Debian's g++-aarch64-linux-gnu, run under qemu-aarch64-static -------
 # Everything the suite needs (both library builds, both test binaries, gpt) is built into $(BUILD)/arm64
