@@ -1,9 +1,10 @@
-// Chapter 12: making it fast: one matrix multiply, from three plain loops to the library's gemm.
+// Chapter 16: making it fast: one matrix multiply, from three plain loops to the library's gemm.
 // You will learn: why the order of three loops changes the speed many times over (row-major strides and
 // cache lines); cache blocking, and when it does not pay; a register-tiled SIMD kernel (a 4 x 16 tile of C
 // kept in vector registers, fed by fused multiply-adds), vectorised by the compiler and by hand with AVX2
 // intrinsics; packing; OpenMP threads over row blocks; and how far each step gets, in GFLOP/s, against the
-// machine's own FMA peak and against gs::gemm. Every version is checked against the naive result.
+// machine's own FMA peak and against gs::gemm, drawn as a figure. Every version is checked against the
+// naive result.
 // Assumes: chapter 4 (matmul). Library code used: autograd/gemm.h.  Usage: 16_making_it_fast [--quick]
 #include "autograd/omp.h"
 
@@ -17,6 +18,7 @@
 
 #include "autograd/gemm.h"
 #include "autograd/rng.h"
+#include "tutorials/tutorial.h"
 
 #if defined(__AVX2__) && defined(__FMA__) && !defined(GRADSCHOOL_DOUBLE)
 #define TUT_AVX2 1   // the float build for a machine with AVX2 + FMA: hand-written intrinsics below
@@ -252,6 +254,51 @@ double fma_peak(int threads) {
 #endif
 }
 
+
+// The figure: one bar per version and size, in GFLOP/s, against dashed lines at the FMA peaks measured in
+// part 0 (on one thread, and on all of them). rows[v][s] is version v at size s.
+gs::io::Svg speed_figure(const std::vector<std::string>& names, const std::vector<std::vector<double>>& rows,
+                         const std::vector<int>& sizes, double peak1, double peakN, int threads) {
+    const double left = 300, right = 40, top = 78, bar = 11, group = 2 * bar + 10, width = 860;
+    const double height = top + group * double(names.size()) + 70, plot = width - left - right;
+    double top_speed = std::max(peak1, peakN);
+    for (const auto& r : rows)
+        for (double g : r) top_speed = std::max(top_speed, g);
+    const double step = top_speed > 200 ? 50 : top_speed > 80 ? 20 : 10, x_max = std::ceil(top_speed * 1.08 / step) * step;
+    auto x_of = [&](double g) { return left + plot * g / x_max; };
+    gs::io::Svg svg(width, height);
+    svg.text(width / 2, 24, "GFLOP/s of each version against the measured FMA peak", 16, "middle", "#222", true);
+    const double bottom = top + group * double(names.size());
+    for (double g = 0; g <= x_max + 1e-9; g += step) {   // grid and axis labels
+        svg.line(x_of(g), top - 6, x_of(g), bottom, "#ddd");
+        svg.text(x_of(g), bottom + 16, gs::io::fmt(g, 0), 11, "middle");
+    }
+    svg.text(left + plot / 2, bottom + 36, "GFLOP/s (longer is faster)", 13, "middle");
+    for (size_t v = 0; v < names.size(); v++) {
+        const double y = top + group * double(v);
+        svg.text(left - 8, y + bar + 4, names[v], 12, "end");
+        for (size_t s = 0; s < sizes.size() && s < 2; s++) {
+            const double g = rows[v][s], yb = y + bar * double(s);
+            svg.rect(left, yb, std::max(1.0, x_of(g) - left), bar - 1, gs::io::palette(int(s)));
+            svg.text(x_of(g) + 4, yb + bar - 2, gs::io::fmt(g, 1), 10);
+        }
+    }
+    for (size_t s = 0; s < sizes.size() && s < 2; s++) {   // legend
+        const double x = left + 180 * double(s);
+        svg.rect(x, height - 22, 12, 10, gs::io::palette(int(s)));
+        svg.text(x + 18, height - 13, "n = " + std::to_string(sizes[s]), 12);
+    }
+    const std::pair<double, std::string> peaks[] = {
+        {peak1, "FMA peak, 1 thread"}, {peakN, "FMA peak, " + std::to_string(threads) + " threads"}};
+    for (size_t p = 0; p < 2; p++) {
+        if (peaks[p].first <= 0 || (p == 1 && threads == 1)) continue;   // not measured, or the same line
+        const double x = x_of(peaks[p].first);
+        svg.line(x, top - 14, x, bottom, "#D55E00", 1.5, "6 3");
+        svg.text(x, top - 18 - 12 * double(p), peaks[p].second + ": " + gs::io::fmt(peaks[p].first, 0), 11, "middle", "#D55E00");
+    }
+    return svg;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -280,18 +327,22 @@ int main(int argc, char** argv) {
     double worst_diff = 0;
     std::string speedup;
     bool match = true, faster = true;
+    std::vector<std::string> names;          // the versions, for the figure
+    std::vector<std::vector<double>> speed;  // (versions, sizes) GFLOP/s
     for (int n : sizes) {
         const int M = n, N = n, K = n;
         std::vector<real> A(size_t(M) * K), B(size_t(K) * N), ref(size_t(M) * N), C(ref.size());
         for (real& v : A) v = 2 * rng.uniform() - 1;
         for (real& v : B) v = 2 * rng.uniform() - 1;
         const double flops = 2.0 * M * N * K;
-        // Each of the K additions rounds by up to half an ulp of a partial sum of size ~sqrt(K)/3, so another
-        // order (or FMA's single rounding) moves a result by ~1e-7 sqrt(K) x sqrt(K): 1e-5 at K = 512.
-        // 1e-6 K leaves a wide margin; a wrong index would be off by ~1.
-        const double tol = 1e-6 * K;
+        // Each of the K additions rounds by at most half an ulp (6e-8, say 1e-7, of the running sum), and the
+        // running sum stays below about sqrt(K) (A and B are in [-1, 1]); K roundings of random sign add up
+        // like a random walk, to about sqrt(K) of them. So another order (or FMA's single rounding) moves a
+        // result by about 1e-7 · sqrt(K) · sqrt(K) = 1e-7 K: 5e-5 at K = 512. The check allows ten times that,
+        // 1e-6 K; a wrong index would be off by about 1.
+        const double estimate = 1e-7 * K, tol = 1e-6 * K;
         banner("n = " + std::to_string(n) + ": C (n x n) = A · B, " + num("%.3f", flops * 1e-9) +
-               " GFLOP, max |diff| tolerance " + num("%.0e", tol));
+               " GFLOP, max |diff| estimate " + num("%.0e", estimate) + ", tolerance " + num("%.0e", tol));
         std::printf("  %-38s %9s %9s %9s %11s\n", "version", "ms", "GFLOP/s", "x naive", "max |diff|");
         using Matmul = void (*)(int, int, int, const real*, const real*, real*);
         const std::pair<std::string, Matmul> versions[] = {
@@ -306,6 +357,7 @@ int main(int argc, char** argv) {
             {"gs::gemm, " + std::to_string(threads) + (threads == 1 ? " thread" : " threads"), matmul_gemm}};
         matmul_ijk(M, N, K, A.data(), B.data(), ref.data());
         double t_naive = 0, t_omp = 0;
+        size_t v = 0;
         for (const auto& version : versions) {
             const std::string& name = version.first;
             const Matmul fn = version.second;   // (a lambda cannot capture a structured binding before C++20)
@@ -317,6 +369,8 @@ int main(int argc, char** argv) {
                         diff);
             worst_diff = std::max(worst_diff, diff);
             match = match && diff <= tol;
+            if (speed.size() <= v) names.push_back(name), speed.emplace_back();
+            speed[v++].push_back(flops / s * 1e-9);
         }
         // Checked at the largest size only: at the small ones a whole product takes well under a millisecond,
         // and on a busy machine one late thread can cost more than that (see the .md).
@@ -324,6 +378,10 @@ int main(int argc, char** argv) {
         speedup = "at n = " + std::to_string(n) + ": " + num("%.2f", t_omp * 1e3) + " ms vs " +
                   num("%.1f", t_naive * 1e3) + " ms, " + num("%.0fx", t_naive / t_omp);
     }
+
+    banner("The figure");
+    tut::save_figure(speed_figure(names, speed, sizes, peak1, peakN, threads), "16",
+                     quick ? "gflops_measured_quick" : "gflops_measured");
 
     banner("Summary");
     claim(match, "every version matches the naive result at every size (max |diff| " + num("%.1e", worst_diff) +
