@@ -190,10 +190,10 @@ void gemm_small(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, con
         for (int64_t k = 0; k < K; k++) {
             real a = trans_a ? A[k * lda + i] : A[i * lda + k];
             if (trans_b) {
-                for (int64_t j = 0; j < N; j++) c[j] += a * B[j * ldb + k];
+                for (int64_t j = 0; j < N; j++) c[j] = kernel_madd(c[j], a, B[j * ldb + k]);
             } else {
                 const real* b = B + k * ldb;
-                for (int64_t j = 0; j < N; j++) c[j] += a * b[j];
+                for (int64_t j = 0; j < N; j++) c[j] = kernel_madd(c[j], a, b[j]);
             }
         }
     }

@@ -7,6 +7,7 @@
 //   anything else, and the double build   6 x (64 bytes of columns): plain loops the compiler vectorises
 // Not here: runtime CPU detection (a build runs the kernel it was compiled for) and AVX-512.
 #pragma once
+#include <cmath>
 #include <cstdint>
 
 #include "autograd/real.h"
@@ -168,5 +169,18 @@ inline void micro_kernel_narrow(int64_t kc, const real* a, const real* b, real* 
 #endif
 
 static_assert(NR_NARROW <= NR, "the narrow kernel computes a prefix of the tile's columns");
+
+// c + a * b rounded as the micro-kernel above rounds it: once (a fused multiply-add) where it is written
+// with FMA instructions, twice where it is plain C++ (the build forbids the compiler to fuse on its own,
+// -ffp-contract=off). The products computed without packing (gemm_small, gemm_rows) use it, so that where
+// they add in the kernel's order (k ascending from zero) they give the packed product's bits: a model's
+// one-token step then matches the same row of a full forward.
+inline real kernel_madd(real c, real a, real b) {
+#if defined(GS_GEMM_AVX2) || defined(GS_GEMM_NEON)
+    return std::fma(a, b, c);
+#else
+    return c + a * b;
+#endif
+}
 
 }  // namespace gs::gemm_detail

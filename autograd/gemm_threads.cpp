@@ -40,7 +40,7 @@ void gemm_rows(bool trans_b, int64_t M, int64_t N, int64_t K, const real* A, int
                     real sum = 0;
                     // a vector-lane sum: its order is fixed when compiling (parallel.h)
 #pragma omp simd reduction(+ : sum)
-                    for (int64_t k = 0; k < K; k++) sum += a[k] * b[k];
+                    for (int64_t k = 0; k < K; k++) sum = kernel_madd(sum, a[k], b[k]);
                     c[j] = accumulate ? c[j] + sum : sum;
                 }
             } else {
@@ -48,7 +48,7 @@ void gemm_rows(bool trans_b, int64_t M, int64_t N, int64_t K, const real* A, int
                 for (int64_t k = 0; k < K; k++) {
                     const real ak = a[k], *b = B + k * ldb;
 #pragma omp simd
-                    for (int64_t j = j0; j < j1; j++) c[j] += ak * b[j];
+                    for (int64_t j = j0; j < j1; j++) c[j] = kernel_madd(c[j], ak, b[j]);
                 }
             }
         }
