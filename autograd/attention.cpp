@@ -5,7 +5,7 @@
 // Not here: the KV cache itself (gpt/model.h) and the sampler (gpt/sample.cpp).
 #include "autograd/attention.h"
 
-#include <omp.h>
+#include "autograd/omp.h"
 
 #include <algorithm>
 #include <cmath>
@@ -18,6 +18,7 @@
 #include "autograd/gemm.h"
 #include "autograd/mask.h"
 #include "autograd/matmul.h"
+#include "autograd/parallel.h"
 #include "autograd/shape.h"
 #include "autograd/softmax.h"
 
@@ -31,18 +32,12 @@ real score_scale(int64_t hs) { return real(1.0 / std::sqrt(double(hs))); }
 
 // Queries t in [i0, i0 + r) attend to keys 0 .. i0 + r - 1, so a row block's products stop at the
 // block's last diagonal entry and skip the rest of the masked triangle. Smaller blocks skip more of it
-// but make more, smaller gemm calls; 32..128 all measured within noise of each other at T = 64..256
-// (bench/bench_attention.cpp). 48 is a whole number of gemm's 6 x 16 register tiles.
+// but make more, smaller gemm calls (bench/bench_attention.cpp times the choice). 48 rows are whole
+// register tiles for every gemm micro-kernel (6 or 8 rows).
 constexpr int64_t kRowBlock = 48;
 
-// Below this much work (B*NH*T*T*hs multiply-adds) waking the second thread costs more than it saves.
-constexpr int64_t kParallelMin = 1 << 16;
-
 // ---- the fast kernels' softmax rows ----
-// A compiler may not reorder a float sum by itself (that changes its rounding), so a plain reduction
-// loop runs one element at a time, waiting on the previous add. `omp simd reduction` allows the
-// reordering: the order then depends only on the vector width, fixed when compiling, so the bits
-// still do not depend on the thread count. A max is exact in any order.
+// `omp simd reduction` loops and lane_max: vector lanes whose bits do not depend on the thread count (parallel.h).
 
 // Rows are short (t + 1 keys for query t), and a loop that stopped at t + 1 would spend most of its
 // time in scalar code: the remainder after the last whole vector, or the whole row when it is too
@@ -56,15 +51,12 @@ int64_t block_end(int64_t t, int64_t T) { return std::min(T, (t / kRowBlock + 1)
 // <= 0, so e^x cannot overflow, and the max's own term is e^0 = 1, so the sum is >= 1 (see softmax.cpp).
 void causal_softmax_row(real* row, int64_t n, int64_t m, int64_t T, real scale) {
     const real ninf = -std::numeric_limits<real>::infinity();
-    real max = ninf;
-#pragma omp simd reduction(max : max)
-    for (int64_t j = 0; j < n; j++) {
-        row[j] *= scale;
-        max = std::max(max, row[j]);
-    }
+#pragma omp simd
+    for (int64_t j = 0; j < n; j++) row[j] *= scale;
+    const real max = lane_max(row, n, 1);
     std::fill(row + n, row + m, ninf);   // (a `j < n ? ... : -inf` in the loop above makes GCC split it in two scalar loops)
     real sum = 0;
-#pragma omp simd reduction(+ : sum)
+#pragma omp simd reduction(+ : sum) if (simd : kFastMathVectorises)
     for (int64_t j = 0; j < m; j++) {
         row[j] = fast_exp(row[j] - max);   // e^-inf = 0 past n; fast_math.h: vectorises, std::exp is a call
         sum += row[j];
@@ -136,7 +128,7 @@ void attention_forward(real* out, real* att, const real* qkv, int64_t B, int64_t
     // and its own (T, T) block of att, so no two threads ever write the same memory. gemm() gives the
     // same bits on any thread, so the result does not depend on the thread count. (Called inside the
     // team, gemm() runs on its own thread alone: OpenMP does not nest teams unless asked to.)
-#pragma omp parallel for schedule(static) if (B * NH * T * T * hs >= kParallelMin)
+#pragma omp parallel for schedule(static) if (B * NH * T * T * hs >= kParallelMin)   // multiply-adds
     for (int64_t bh = 0; bh < B * NH; bh++) {
         int64_t b = bh / NH, h = bh % NH;
         const real* q = qkv + b * T * C3 + h * hs;   // (T, hs), rows 3C apart

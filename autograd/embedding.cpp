@@ -6,12 +6,11 @@
 #include <algorithm>
 #include <cstring>
 
+#include "autograd/parallel.h"
+
 namespace gs {
 
 namespace {
-
-// Loops this long are split across threads; shorter ones are not worth waking them.
-constexpr int64_t kParallelMin = 1 << 15;
 
 // Columns per block of the backward: each thread owns whole blocks of columns.
 constexpr int64_t kColumnBlock = 64;

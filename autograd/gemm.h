@@ -4,6 +4,17 @@
 // or [N,K] with trans_b. lda/ldb/ldc are the row lengths as stored (>= the used width), so a kernel
 // can work on a block of a larger matrix. No transpose is ever materialised: packing reads either layout.
 // Not here: tensors, shapes and autograd (matmul.h).
+//
+// Reading order, from the contract down to the threads:
+//   1. this file                  what gemm computes, and its one promise: the same bits on any thread count
+//   2. gemm.cpp, top              gemm_naive: three loops, the reference every fast path is tested against
+//   3. gemm_blocked.h             the cache-block sizes (KC, MC, NC) and how the pieces below fit together
+//   4. gemm.cpp, the rest         the Goto/BLIS layers on one thread: packing A and B into panels, the
+//                                 macro-kernel over one block, gemm_serial's three loops around it
+//   5. gemm_kernels.h             the micro-kernels that hold an MR x NR tile of C in registers
+//                                 (AVX2 + FMA, NEON, portable), where the time goes
+//   6. gemm_threads.cpp           sharing a product between threads (by row blocks, by columns, few-row
+//                                 products without packing, batches) and gemm() itself, which picks the path
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -20,9 +31,10 @@ void gemm_naive(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
                 real* C, int64_t ldc,          // (M, N)
                 bool accumulate);
 
-// Same contract, cache-blocked and packed, AVX2+FMA micro-kernel in the float build, split across
-// OpenMP threads by blocks of C (never over K). Each C element is summed by one thread in an order
-// that depends only on K, so the result is bitwise identical for any thread count.
+// Same contract, cache-blocked and packed, with the micro-kernel the compiler's target allows (AVX2 + FMA
+// or NEON in the float build, portable loops otherwise), split across OpenMP threads by blocks of C
+// (never over K). Each C element is summed by one thread in an order that depends only on K, so the
+// result is bitwise identical for any thread count. Defined in gemm_threads.cpp.
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
           const real* A, int64_t lda, const real* B, int64_t ldb, real* C, int64_t ldc, bool accumulate);
 

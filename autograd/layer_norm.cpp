@@ -6,16 +6,13 @@
 #include <algorithm>
 #include <cmath>
 
+#include "autograd/parallel.h"
+
 namespace gs {
 
 namespace {
 
-// Loops this long are split across threads; shorter ones are not worth waking them.
-constexpr int64_t kParallelMin = 1 << 15;
-
 // Columns per block of the weight-gradient loop: each thread sums whole columns.
-// The row sums below are `omp simd reduction` loops: the compiler may then add in vector lanes, in an
-// order fixed by the vector width when compiling, so the bits do not depend on the thread count.
 constexpr int64_t kColumnBlock = 64;
 
 }  // namespace
@@ -28,7 +25,7 @@ void layer_norm_forward(real* out, real* mean, real* rstd, const real* inp, cons
     for (int64_t n = 0; n < N; n++) {
         const real* x = inp + n * C;
         real* y = out + n * C;
-        real m = 0;
+        real m = 0;   // the row sums are vector-lane sums, the same bits for any thread count (parallel.h)
 #pragma omp simd reduction(+ : m)
         for (int64_t c = 0; c < C; c++) m += x[c];
         m /= real(C);

@@ -2,12 +2,13 @@
 #include "autograd/linear.h"
 
 #include "autograd/gemm.h"
+#include "autograd/parallel.h"
 
 namespace gs {
 
 // out[r, j] += bias[j] for every row r
 void bias_add_forward(real* out, const real* bias, int64_t rows, int64_t cols) {
-#pragma omp parallel for if (rows * cols >= (1 << 15))
+#pragma omp parallel for if (rows * cols >= kParallelMin)
     for (int64_t r = 0; r < rows; r++) {
         real* o = out + r * cols;   // each thread owns whole rows
         for (int64_t j = 0; j < cols; j++) o[j] += bias[j];

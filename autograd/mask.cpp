@@ -6,13 +6,11 @@
 #include <algorithm>
 
 #include "autograd/broadcast.h"
+#include "autograd/parallel.h"
 
 namespace gs {
 
 namespace {
-
-// Loops this long are split across threads; shorter ones are not worth waking them.
-constexpr int64_t kParallelMin = 1 << 15;
 
 // True when the mask, leading 1s dropped, has exactly x's trailing dims: then x is (outer, M) and
 // every block of M values uses the whole mask (M,).

@@ -11,35 +11,21 @@
 #include <limits>
 #include <vector>
 
+#include "autograd/parallel.h"
 #include "autograd/shape.h"
 
 namespace gs {
 
 namespace {
 
-// Reductions over this many inputs are split across threads; smaller ones are not worth waking them.
-constexpr int64_t kParallelMin = 1 << 15;
-
 // ---- kernels ----
-
-// sum_j f(x[j]) over one contiguous row, in double. A single running sum is a chain of dependent
-// adds, each waiting for the one before; eight partial sums let them overlap (and vectorize).
-// The order is still fixed, so the result is still deterministic.
-template <typename F> double row_sum(const real* x, int64_t n, F f) {
-    double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int64_t j = 0;
-    for (; j + 8 <= n; j += 8)
-        for (int k = 0; k < 8; k++) part[k] += f(double(x[j + k]));
-    double s = ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
-    for (; j < n; j++) s += f(double(x[j]));
-    return s;
-}
+// A contiguous row is summed with lane_sum (parallel.h): in double, eight lanes, a fixed order.
 
 // out[o, i] = scale * sum_d inp[o, d, i], accumulated in double
 void sum_forward(real* out, const real* inp, int64_t outer, int64_t D, int64_t inner, double scale) {
     if (inner == 1) {   // the last dim, or everything: each output is the sum of one contiguous row
 #pragma omp parallel for schedule(static) if (outer * D >= kParallelMin)
-        for (int64_t o = 0; o < outer; o++) out[o] = real(row_sum(inp + o * D, D, [](double v) { return v; }) * scale);
+        for (int64_t o = 0; o < outer; o++) out[o] = real(lane_sum(inp + o * D, D, [](double v) { return v; }) * scale);
         return;
     }
     std::vector<double> acc(size_t(outer * inner), 0.0);   // (outer, inner)
@@ -121,7 +107,7 @@ void var_forward(real* out, real* mean, const real* inp, int64_t outer, int64_t 
 #pragma omp parallel for schedule(static) if (outer * D >= kParallelMin)
         for (int64_t o = 0; o < outer; o++) {
             double m = double(mean[o]);
-            out[o] = real(row_sum(inp + o * D, D, [m](double v) { return (v - m) * (v - m); }) / divisor);
+            out[o] = real(lane_sum(inp + o * D, D, [m](double v) { return (v - m) * (v - m); }) / divisor);
         }
         return;
     }

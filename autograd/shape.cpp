@@ -6,12 +6,11 @@
 
 #include <algorithm>
 
+#include "autograd/parallel.h"
+
 namespace gs {
 
 namespace {
-
-// Copies this long are split across threads; shorter ones are not worth waking them.
-constexpr int64_t kParallelMin = 1 << 15;
 
 // out = inp with its dims reordered: out's dim k is inp's dim perm[k]. With accumulate, out += instead.
 // out is walked one innermost row at a time; a row's start in inp comes from splitting the row number

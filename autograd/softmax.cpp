@@ -3,30 +3,15 @@
 // across threads and each thread writes only its own rows (no two threads touch the same memory).
 #include "autograd/softmax.h"
 
-#include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "autograd/fast_math.h"
+#include "autograd/parallel.h"
+#include "autograd/shape.h"
 
 namespace gs {
 
 namespace {
-
-// Loops this long are split across threads; shorter ones are not worth waking them.
-constexpr int64_t kParallelMin = 1 << 15;
-
-// x viewed as (outer, D, inner) around `dim`
-struct Split {
-    int64_t outer, D, inner;
-};
-
-Split split_at(const Shape& shape, int64_t dim) {
-    Split s{1, shape[size_t(dim)], 1};
-    for (int64_t d = 0; d < dim; d++) s.outer *= shape[size_t(d)];
-    for (size_t d = size_t(dim) + 1; d < shape.size(); d++) s.inner *= shape[d];
-    return s;
-}
 
 // Offset of row r = (o, i) of an (outer, D, inner) buffer; its values step by `inner`.
 int64_t row_start(int64_t r, int64_t D, int64_t inner) { return (r / inner) * D * inner + r % inner; }
@@ -36,21 +21,13 @@ int64_t row_start(int64_t r, int64_t D, int64_t inner) { return (r / inner) * D 
 // <= 0: each term lies in (0, 1] and the sum is >= 1 (the max contributes e^0), so nothing
 // overflows and the log of the sum is safe.
 //
-// The row loops are `omp simd` loops over fast_exp (fast_math.h), so they run 8 or 16 lanes at a time.
-// A compiler may not reorder a float sum by itself (that changes its rounding); `omp simd reduction`
-// allows it, and the order then depends only on the vector width, fixed when compiling, so the bits
-// still do not depend on the thread count. A max is exact in any order.
-real row_max(const real* x, int64_t n, int64_t step) {
-    real m = -std::numeric_limits<real>::infinity();
-#pragma omp simd reduction(max : m)
-    for (int64_t d = 0; d < n; d++) m = std::max(m, x[d * step]);
-    return m;
-}
+// The row loops are `omp simd` loops over fast_exp (fast_math.h), so they run a vector of lanes at a
+// time; the row max is lane_max. parallel.h says why both give the same bits for any thread count.
 
 // sum_d e^(x_d - m)
 real row_sum_exp(const real* x, real m, int64_t n, int64_t step) {
     real sum = 0;
-#pragma omp simd reduction(+ : sum)
+#pragma omp simd reduction(+ : sum) if (simd : kFastMathVectorises)
     for (int64_t d = 0; d < n; d++) sum += fast_exp(x[d * step] - m);
     return sum;
 }
@@ -66,9 +43,9 @@ void softmax_forward(real* out, const real* inp, int64_t outer, int64_t D, int64
         int64_t s = row_start(r, D, inner);
         const real* x = inp + s;
         real* y = out + s;
-        real m = row_max(x, D, inner);
+        real m = lane_max(x, D, inner);
         real sum = 0;
-#pragma omp simd reduction(+ : sum)
+#pragma omp simd reduction(+ : sum) if (simd : kFastMathVectorises)
         for (int64_t d = 0; d < D; d++) {
             y[d * inner] = fast_exp(x[d * inner] - m);
             sum += y[d * inner];
@@ -103,7 +80,7 @@ void log_softmax_forward(real* out, const real* inp, int64_t outer, int64_t D, i
     for (int64_t r = 0; r < rows; r++) {
         int64_t s = row_start(r, D, inner);
         const real* x = inp + s;
-        real m = row_max(x, D, inner);
+        real m = lane_max(x, D, inner);
         real shift = m + std::log(row_sum_exp(x, m, D, inner));
 #pragma omp simd
         for (int64_t d = 0; d < D; d++) out[s + d * inner] = x[d * inner] - shift;
@@ -121,27 +98,27 @@ void log_softmax_backward(real* dinp, const real* out, const real* dout, int64_t
         real total = 0;
 #pragma omp simd reduction(+ : total)
         for (int64_t d = 0; d < D; d++) total += dy[d * inner];
-#pragma omp simd
+#pragma omp simd if (simd : kFastMathVectorises)
         for (int64_t d = 0; d < D; d++) dx[d * inner] += dy[d * inner] - fast_exp(y[d * inner]) * total;
     }
 }
 
 Tensor softmax(const Tensor& x, int64_t dim) {
-    Split s = split_at(x.shape(), wrap_dim(dim, x.shape(), "softmax"));
+    AroundDim a = around_dim(x.shape(), wrap_dim(dim, x.shape(), "softmax"));   // x as (outer, D, inner)
     Tensor y = Tensor::empty(x.shape());
-    softmax_forward(y.data(), x.data(), s.outer, s.D, s.inner);
-    y.set_backward("softmax", {x}, [x, s](const Tensor& out) {
-        softmax_backward(x.grad(), out.data(), out.grad(), s.outer, s.D, s.inner);
+    softmax_forward(y.data(), x.data(), a.outer, a.size, a.inner);
+    y.set_backward("softmax", {x}, [x, a](const Tensor& out) {
+        softmax_backward(x.grad(), out.data(), out.grad(), a.outer, a.size, a.inner);
     });
     return y;
 }
 
 Tensor log_softmax(const Tensor& x, int64_t dim) {
-    Split s = split_at(x.shape(), wrap_dim(dim, x.shape(), "log_softmax"));
+    AroundDim a = around_dim(x.shape(), wrap_dim(dim, x.shape(), "log_softmax"));   // x as (outer, D, inner)
     Tensor y = Tensor::empty(x.shape());
-    log_softmax_forward(y.data(), x.data(), s.outer, s.D, s.inner);
-    y.set_backward("log_softmax", {x}, [x, s](const Tensor& out) {
-        log_softmax_backward(x.grad(), out.data(), out.grad(), s.outer, s.D, s.inner);
+    log_softmax_forward(y.data(), x.data(), a.outer, a.size, a.inner);
+    y.set_backward("log_softmax", {x}, [x, a](const Tensor& out) {
+        log_softmax_backward(x.grad(), out.data(), out.grad(), a.outer, a.size, a.inner);
     });
     return y;
 }
@@ -154,7 +131,7 @@ void cross_entropy_forward(real* losses, const real* logits, const int32_t* targ
     for (int64_t n = 0; n < N; n++) {
         if (targets[n] == ignore_index) { losses[n] = 0; continue; }
         const real* x = logits + n * C;
-        real m = row_max(x, C, 1);
+        real m = lane_max(x, C, 1);
         losses[n] = m + std::log(row_sum_exp(x, m, C, 1)) - x[targets[n]];
     }
 }
@@ -169,9 +146,9 @@ void cross_entropy_backward(real* dlogits, const real* logits, const int32_t* ta
         if (targets[n] == ignore_index) continue;
         const real* x = logits + n * C;
         real* dx = dlogits + n * C;
-        real m = row_max(x, C, 1);
+        real m = lane_max(x, C, 1);
         real k = scale / row_sum_exp(x, m, C, 1);
-#pragma omp simd
+#pragma omp simd if (simd : kFastMathVectorises)
         for (int64_t c = 0; c < C; c++) dx[c] += fast_exp(x[c] - m) * k;
         dx[targets[n]] -= scale;
     }

@@ -7,7 +7,7 @@
 // the backward has four, so forward+backward counts 3x that (the skipped half is not counted).
 //   bench_attention --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
-#include <omp.h>
+#include "autograd/omp.h"
 
 #include <vector>
 

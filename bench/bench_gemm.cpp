@@ -4,7 +4,7 @@
 //   bench_gemm --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 // Not here: the backward's transposed layouts (they share the packing code and cost the same).
 #include <benchmark/benchmark.h>
-#include <omp.h>
+#include "autograd/omp.h"
 
 #include <vector>
 
@@ -13,6 +13,8 @@
 
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
+#elif defined(__ARM_NEON) && defined(__aarch64__)
+#include <arm_neon.h>
 #endif
 
 using namespace gs;
@@ -57,8 +59,9 @@ void BM_gemm(benchmark::State& state) {
     set_flops(state, M, N, K);
 }
 
-// The single-core FP32 peak: independent FMA chains and nothing else. Zen 3/4 issue two 8-wide FMAs
-// per cycle with a 4-cycle latency, so at least 8 chains must be in flight; 12 leaves slack.
+// The single-core FP32 peak: independent FMA chains and nothing else. A core that issues two 8-wide
+// FMAs per cycle with a 4-cycle latency needs at least 8 chains in flight; 12 leaves slack (and covers
+// NEON cores with up to three 4-wide FMA pipes).
 void BM_fma_peak(benchmark::State& state) {
     constexpr int64_t kIters = 1 << 16;
 #if defined(__AVX2__) && defined(__FMA__)
@@ -69,6 +72,16 @@ void BM_fma_peak(benchmark::State& state) {
     for (auto _ : state) {
         for (int64_t i = 0; i < kIters; i++)
             for (int c = 0; c < kChains; c++) acc[c] = _mm256_fmadd_ps(acc[c], x, y);
+        for (int c = 0; c < kChains; c++) benchmark::DoNotOptimize(acc[c]);
+    }
+#elif defined(__ARM_NEON) && defined(__aarch64__)
+    constexpr int kChains = 12, kWidth = 4;
+    float32x4_t acc[kChains];
+    for (int c = 0; c < kChains; c++) acc[c] = vdupq_n_f32(float(c));
+    const float32x4_t x = vdupq_n_f32(0.999f), y = vdupq_n_f32(1e-4f);
+    for (auto _ : state) {
+        for (int64_t i = 0; i < kIters; i++)
+            for (int c = 0; c < kChains; c++) acc[c] = vfmaq_f32(acc[c], x, y);   // acc + x * y: FMLA accumulates in place
         for (int c = 0; c < kChains; c++) benchmark::DoNotOptimize(acc[c]);
     }
 #else

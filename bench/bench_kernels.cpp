@@ -7,7 +7,7 @@
 // naive references. Not here: GEMM (bench_gemm.cpp), the whole step (bench_train.cpp). GELU has no
 // raw kernel in the header, so it is timed through the Tensor op.
 #include <benchmark/benchmark.h>
-#include <omp.h>
+#include "autograd/omp.h"
 
 #include <vector>
 

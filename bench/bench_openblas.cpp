@@ -10,7 +10,7 @@
 // input's gradient, TN for the weight's.
 #include <benchmark/benchmark.h>
 #include <cblas.h>
-#include <omp.h>
+#include "autograd/omp.h"
 
 #include <vector>
 
@@ -52,19 +52,24 @@ void BM_sgemm(benchmark::State& state) {
                                                    benchmark::Counter::kIs1000);
 }
 
-// Squares in NN, then the three products of each linear layer of the default GPT (768 = B*T rows;
-// in -> out = qkv 128 -> 384, attention proj 128 -> 128, fc 128 -> 512, mlp proj 512 -> 128, lm_head
-// 128 -> 65): forward y = x·Wᵀ (NT, M x K x N = 768 x in x out), input gradient dx = dy·W (NN,
-// 768 x out x in), weight gradient dW = dyᵀ·x (TN, out x 768 x in).
+// Squares in NN, then the three products of each linear layer: forward y = x·Wᵀ (NT, M x K x N =
+// rows x in x out), input gradient dx = dy·W (NN, rows x out x in), weight gradient dW = dyᵀ·x (TN,
+// out x rows x in). The default GPT: 768 = B*T rows; in -> out = qkv 128 -> 384, attention proj
+// 128 -> 128, fc 128 -> 512, mlp proj 512 -> 128, lm_head 128 -> 65. GPT-2 124M as bench_train runs it
+// (batch 4, block_size 64): 256 rows; qkv 768 -> 2304, proj 768 -> 768, fc 768 -> 3072, mlp proj
+// 3072 -> 768, lm_head 768 -> 50257.
 void shapes(benchmark::internal::Benchmark* b) {
+    const std::vector<std::vector<int64_t>> layers = {   // rows, in, out
+        {768, 128, 384}, {768, 128, 128}, {768, 128, 512}, {768, 512, 128}, {768, 128, 65},
+        {256, 768, 2304}, {256, 768, 768}, {256, 768, 3072}, {256, 3072, 768}, {256, 768, 50257}};
     for (int64_t threads : {1, 2})
         for (int64_t lib : {0, 1}) {
             for (int64_t n : {128, 256, 512, 1024}) b->Args({n, n, n, 0, threads, lib});
-            for (auto l : std::vector<std::vector<int64_t>>{{128, 384}, {128, 128}, {128, 512}, {512, 128}, {128, 65}}) {
-                int64_t in = l[0], out = l[1];
-                b->Args({768, in, out, 1, threads, lib});
-                b->Args({768, out, in, 0, threads, lib});
-                b->Args({out, 768, in, 2, threads, lib});
+            for (const auto& l : layers) {
+                const int64_t rows = l[0], in = l[1], out = l[2];
+                b->Args({rows, in, out, 1, threads, lib});
+                b->Args({rows, out, in, 0, threads, lib});
+                b->Args({out, rows, in, 2, threads, lib});
             }
         }
 }

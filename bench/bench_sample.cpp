@@ -13,7 +13,7 @@
 //   prefill included. bench/compare_gpt2.py runs it beside PyTorch's own KV-cache GPT-2.
 //   bench_sample --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
-#include <omp.h>
+#include "autograd/omp.h"
 
 #include "gpt/sample.h"
 

@@ -11,7 +11,7 @@
 // bench/compare_pytorch.py runs the same step in PyTorch on the same batch. Not here: data loading
 // and evaluation (gpt/train.cpp's loop does those too, outside the step).
 #include <benchmark/benchmark.h>
-#include <omp.h>
+#include "autograd/omp.h"
 #include <time.h>
 
 #include <algorithm>

@@ -8,7 +8,6 @@
 // and the tokenizer files; gpt/hf.h).
 // Every error is one line on stderr and exit status 1. SIGINT, SIGTERM and SIGHUP stop training after
 // saving its state (exit status 128 + the signal's number); a second one kills at once.
-#include <omp.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -27,6 +26,7 @@
 #include <variant>
 #include <vector>
 
+#include "autograd/omp.h"
 #include "gpt/checkpoint.h"
 #include "gpt/data.h"
 #include "gpt/hf.h"

@@ -4,23 +4,17 @@
 #include <algorithm>
 #include <cmath>
 
+#include "autograd/parallel.h"
+
 namespace gs::nn {
 
 namespace {
 
 constexpr int64_t kBlock = 1 << 14;   // elements per partial sum
 
-// Eight running sums, one per lane of every eight elements, added up in a fixed order at the end.
-// The lanes become vector registers (a single running sum is one long chain of dependent adds).
+// sum x^2 over one block, in double, in lane_sum's fixed order (parallel.h)
 double block_sum(const real* x, int64_t n) {
-    double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int k = 0; k < 8; k++) lane[k] += double(x[i + k]) * double(x[i + k]);
-    double s = 0;
-    for (; i < n; i++) s += double(x[i]) * double(x[i]);
-    for (int k = 0; k < 8; k++) s += lane[k];
-    return s;
+    return lane_sum(x, n, [](double v) { return v * v; });
 }
 
 }  // namespace
@@ -33,6 +27,7 @@ double sum_squares(const real* x, int64_t n) {
     static thread_local std::vector<double> part;   // grows once, then is reused every step
     part.resize(size_t(blocks));
     double* sums = part.data();
+    // each thread writes only the sums of its own blocks
 #pragma omp parallel for schedule(static)
     for (int64_t b = 0; b < blocks; b++) sums[b] = block_sum(x + b * kBlock, std::min(kBlock, n - b * kBlock));
     double s = 0;
@@ -54,7 +49,8 @@ real clip_grad_norm(const std::vector<Tensor>& params, real max_norm) {
             if (!p.has_grad()) continue;
             real* g = p.grad();
             const int64_t n = p.numel();
-#pragma omp parallel for if (n >= kBlock)
+            // each thread scales its own slice of g
+#pragma omp parallel for if (n >= kParallelMin)
             for (int64_t i = 0; i < n; i++) g[i] *= scale;
         }
     }

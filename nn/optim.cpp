@@ -5,13 +5,11 @@
 
 #include <cmath>
 
+#include "autograd/parallel.h"
+
 namespace gs::nn {
 
 namespace {
-
-// Updates this long are split across threads; each element is independent, so threads never write
-// the same memory. Shorter ones are not worth waking the threads for.
-constexpr int64_t kParallelMin = 1 << 15;
 
 bool finite_at_least_zero(real x) { return std::isfinite(x) && x >= 0; }
 
@@ -27,6 +25,7 @@ void adam_loop(real* p, const real* g, real* m, real* v, int64_t n, real lr, rea
     const real step_size = real(lr / bc1);
     const real bc2_sqrt = real(std::sqrt(bc2));
     const real a1 = real(1 - double(beta1)), a2 = real(1 - double(beta2));
+    // each element is independent: every thread updates only its own slice of p, m and v
 #pragma omp parallel for if (n >= kParallelMin)
     for (int64_t i = 0; i < n; i++) {
         p[i] *= decay;
@@ -42,6 +41,7 @@ void adam_loop(real* p, const real* g, real* m, real* v, int64_t n, real lr, rea
 // ---- kernels ------------------------------------------------------------------------------------
 
 void sgd_update(real* p, const real* g, real* buf, int64_t n, real lr, real momentum, real weight_decay) {
+    // each thread updates only its own slice of p and buf
 #pragma omp parallel for if (n >= kParallelMin)
     for (int64_t i = 0; i < n; i++) {
         real d = g[i] + weight_decay * p[i];

@@ -22,8 +22,10 @@ struct Result {
 inline Result run(const std::string& args, int timeout = 60, const std::string& stdout_to = "") {
     static std::string dir = temp_dir();
     std::string out = stdout_to.empty() ? "> " + dir + "/out" : stdout_to;
-    std::string cmd = "timeout " + std::to_string(timeout) + " " + gpt_path() + " " + args + " " + out + " 2> " + dir +
-                      "/err < /dev/null";
+    // coreutils' timeout guards against a hang; macOS has it only with coreutils installed, so no limit there
+    static const bool have_timeout = std::system("command -v timeout >/dev/null 2>&1") == 0;
+    std::string limit = have_timeout ? "timeout " + std::to_string(timeout) + " " : "";
+    std::string cmd = limit + gpt_path() + " " + args + " " + out + " 2> " + dir + "/err < /dev/null";
     ::unlink((dir + "/out").c_str());
     int rc = std::system(cmd.c_str());
     return {WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc), read_file(dir + "/out"), read_file(dir + "/err")};

@@ -1,7 +1,7 @@
 // embedding: row lookup, output shapes, the scatter-add backward with repeated indices, thread-count
 // independence of that backward, and bad indices. Finite differences: grad/test_embedding_grad.cpp.
 #include <gtest/gtest.h>
-#include <omp.h>
+#include "autograd/omp.h"
 
 #include "autograd/embedding.h"
 #include "tests/helpers.h"
@@ -56,12 +56,14 @@ TEST(Embedding, BackwardSameBitsForAnyThreadCount) {
         omp_set_num_threads(saved);
         return w.grad_tensor().to_vector();
     };
-    std::vector<real> one = grad(1), two = grad(2);
-    EXPECT_EQ(one, two);
+    std::vector<real> one = grad(1);
     std::vector<double> want(size_t(V * C), 0);
     for (int64_t k = 0; k < n; k++)
         for (int64_t c = 0; c < C; c++) want[size_t(ids[size_t(k)] * C + c)] += dy.data()[k * C + c];
     for (size_t i = 0; i < want.size(); i += 17) EXPECT_NEAR(one[i], want[i], 1e-3);
+
+    if (!kHaveOpenMP) GTEST_SKIP() << "built without OpenMP (OPENMP=0): one thread only, no thread counts to compare";
+    EXPECT_EQ(one, grad(2));
 }
 
 TEST(Embedding, BadIndexNamesValuePositionAndV) {

@@ -4,7 +4,7 @@
 // tokenizer files in a run that are missing, malformed or of another tokenizer, are refused in one line
 // naming the file; character runs work as before.
 #include <gtest/gtest.h>
-#include <omp.h>
+#include "autograd/omp.h"
 
 #include <filesystem>
 #include <fstream>

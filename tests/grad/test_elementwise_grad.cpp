@@ -59,12 +59,12 @@ TEST(ElementwiseGrad, UnaryOps) {
     // values away from 0 so relu's kink is never straddled by the finite difference
     Tensor x = Tensor::from({2, 3}, {-1.5, -0.7, -0.2, 0.3, 0.9, 2.1}).requires_grad_();
     for (auto& [name, op] : ops) {
-        GradcheckResult r = gradcheck([op](const std::vector<Tensor>& in) { return op(in[0]); }, {x});
+        GradcheckResult r = gradcheck([f = op](const std::vector<Tensor>& in) { return f(in[0]); }, {x});
         EXPECT_TRUE(r.ok) << name << "\n" << r.report;
     }
     Tensor p = positive({2, 3}, rng).requires_grad_();
     for (auto& [name, op] : std::vector<std::pair<const char*, Unary>>{{"log", log}, {"sqrt", sqrt}}) {
-        GradcheckResult r = gradcheck([op](const std::vector<Tensor>& in) { return op(in[0]); }, {p});
+        GradcheckResult r = gradcheck([f = op](const std::vector<Tensor>& in) { return f(in[0]); }, {p});
         EXPECT_TRUE(r.ok) << name << "\n" << r.report;
     }
 }

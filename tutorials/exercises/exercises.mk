@@ -21,7 +21,7 @@ EX_LIB     := $(BUILD)/libgradschool64.a
 EX_BIN     := $(EX_OUT)/exercises
 # The tests run small cases, so a quick compile matters more than fast code: -O1 for your files (-O0 for the
 # tests), -g for a debugger. -Wno-unused-parameter: a stub does not use its parameters yet.
-EX_CXXFLAGS := -std=c++17 -Wall -Wextra -Wshadow -Wno-unused-parameter -O1 -g -fopenmp -I. -MMD -MP -DGRADSCHOOL_DOUBLE
+EX_CXXFLAGS := -std=c++17 -Wall -Wextra -Wshadow -Wno-unused-parameter -O1 -g $(OMPFLAGS) -I. -MMD -MP -DGRADSCHOOL_DOUBLE
 EX_TESTFLAGS := $(subst -O1,-O0,$(EX_CXXFLAGS))
 EX_STRICT  := $(if $(filter-out 0,$(STRICT)),--strict)
 
@@ -57,7 +57,7 @@ endif
 
 $(EX_BIN): $(EX_HARNESS) $(EX_OBJS) $(EX_LIB)
 	@echo "linking $@"
-	@$(CXX) -fopenmp $(EX_HARNESS) $(EX_OBJS) $(EX_LIB) -o $@ -lgtest -pthread
+	@$(CXX) $(EX_HARNESS) $(EX_OBJS) $(EX_LIB) -o $@ $(DEP_LDFLAGS) -lgtest $(LDLIBS)
 
 exercises: $(EX_BIN)
 	@$(EX_BIN) --workbook=$(strip $(EX_SRC)) $(EX_STRICT)
