@@ -24,6 +24,14 @@ int64_t row_start(int64_t r, int64_t D, int64_t inner) { return (r / inner) * D 
 // The row loops are `omp simd` loops over fast_exp (fast_math.h), so they run a vector of lanes at a
 // time; the row max is lane_max. parallel.h says why both give the same bits for any thread count.
 
+// Calls row(s) with the start s of every row of an (outer, D, inner) buffer, rows split across threads.
+template <class Row>
+void for_each_row(int64_t outer, int64_t D, int64_t inner, Row row) {
+    const int64_t rows = outer * inner;
+#pragma omp parallel for if (rows * D >= kParallelMin)
+    for (int64_t r = 0; r < rows; r++) row(row_start(r, D, inner));
+}
+
 // sum_d e^(x_d - m)
 real row_sum_exp(const real* x, real m, int64_t n, int64_t step) {
     real sum = 0;
@@ -32,95 +40,98 @@ real row_sum_exp(const real* x, real m, int64_t n, int64_t step) {
     return sum;
 }
 
+// sum_d a_d b_d
+real row_dot(const real* a, const real* b, int64_t n, int64_t step) {
+    real dot = 0;
+#pragma omp simd reduction(+ : dot)
+    for (int64_t d = 0; d < n; d++) dot += a[d * step] * b[d * step];
+    return dot;
+}
+
+// sum_d a_d
+real row_sum(const real* a, int64_t n, int64_t step) {
+    real sum = 0;
+#pragma omp simd reduction(+ : sum)
+    for (int64_t d = 0; d < n; d++) sum += a[d * step];
+    return sum;
+}
+
 }  // namespace
 
 // ---- softmax: y_d = e^(x_d - m) / sum_k e^(x_k - m), m = max_k x_k ----
 
 void softmax_forward(real* out, const real* inp, int64_t outer, int64_t D, int64_t inner) {
-    int64_t rows = outer * inner;
-#pragma omp parallel for if (rows * D >= kParallelMin)
-    for (int64_t r = 0; r < rows; r++) {
-        int64_t s = row_start(r, D, inner);
+    for_each_row(outer, D, inner, [=](int64_t s) {
         const real* x = inp + s;
         real* y = out + s;
-        real m = lane_max(x, D, inner);
+        const real m = lane_max(x, D, inner);
         real sum = 0;
 #pragma omp simd reduction(+ : sum) if (simd : kFastMathVectorises)
         for (int64_t d = 0; d < D; d++) {
             y[d * inner] = fast_exp(x[d * inner] - m);
             sum += y[d * inner];
         }
-        real inv = 1 / sum;
+        const real inv = 1 / sum;
 #pragma omp simd
         for (int64_t d = 0; d < D; d++) y[d * inner] *= inv;
-    }
+    });
 }
 
 // dx += y * (dy - sum_k dy_k y_k)
 void softmax_backward(real* dinp, const real* out, const real* dout, int64_t outer, int64_t D, int64_t inner) {
-    int64_t rows = outer * inner;
-#pragma omp parallel for if (rows * D >= kParallelMin)
-    for (int64_t r = 0; r < rows; r++) {
-        int64_t s = row_start(r, D, inner);
+    for_each_row(outer, D, inner, [=](int64_t s) {
         const real *y = out + s, *dy = dout + s;
-        real* dx = dinp + s;
-        real dot = 0;
-#pragma omp simd reduction(+ : dot)
-        for (int64_t d = 0; d < D; d++) dot += dy[d * inner] * y[d * inner];
+        const real dot = row_dot(dy, y, D, inner);
 #pragma omp simd
-        for (int64_t d = 0; d < D; d++) dx[d * inner] += y[d * inner] * (dy[d * inner] - dot);
-    }
+        for (int64_t d = 0; d < D; d++) dinp[s + d * inner] += y[d * inner] * (dy[d * inner] - dot);
+    });
 }
 
 // ---- log_softmax: y_d = x_d - m - log sum_k e^(x_k - m) ----
 
 void log_softmax_forward(real* out, const real* inp, int64_t outer, int64_t D, int64_t inner) {
-    int64_t rows = outer * inner;
-#pragma omp parallel for if (rows * D >= kParallelMin)
-    for (int64_t r = 0; r < rows; r++) {
-        int64_t s = row_start(r, D, inner);
+    for_each_row(outer, D, inner, [=](int64_t s) {
         const real* x = inp + s;
-        real m = lane_max(x, D, inner);
-        real shift = m + std::log(row_sum_exp(x, m, D, inner));
+        const real m = lane_max(x, D, inner);
+        const real shift = m + std::log(row_sum_exp(x, m, D, inner));
 #pragma omp simd
         for (int64_t d = 0; d < D; d++) out[s + d * inner] = x[d * inner] - shift;
-    }
+    });
 }
 
 // dx += dy - softmax(x) * sum_k dy_k,  with softmax(x) = e^y
 void log_softmax_backward(real* dinp, const real* out, const real* dout, int64_t outer, int64_t D, int64_t inner) {
-    int64_t rows = outer * inner;
-#pragma omp parallel for if (rows * D >= kParallelMin)
-    for (int64_t r = 0; r < rows; r++) {
-        int64_t s = row_start(r, D, inner);
-        const real *y = out + s, *dy = dout + s;
-        real* dx = dinp + s;
-        real total = 0;
-#pragma omp simd reduction(+ : total)
-        for (int64_t d = 0; d < D; d++) total += dy[d * inner];
+    for_each_row(outer, D, inner, [=](int64_t s) {
+        const real total = row_sum(dout + s, D, inner);
 #pragma omp simd if (simd : kFastMathVectorises)
-        for (int64_t d = 0; d < D; d++) dx[d * inner] += dy[d * inner] - fast_exp(y[d * inner]) * total;
-    }
+        for (int64_t d = 0; d < D; d++)
+            dinp[s + d * inner] += dout[s + d * inner] - fast_exp(out[s + d * inner]) * total;
+    });
 }
 
-Tensor softmax(const Tensor& x, int64_t dim) {
-    AroundDim a = around_dim(x.shape(), wrap_dim(dim, x.shape(), "softmax"));   // x as (outer, D, inner)
+// ---- the two ops: x viewed as (outer, D, inner) around dim, y = forward(x), dx through backward ----
+
+namespace {
+
+using RowForward = void (*)(real* out, const real* inp, int64_t outer, int64_t D, int64_t inner);
+using RowBackward = void (*)(real* dinp, const real* out, const real* dout, int64_t outer, int64_t D, int64_t inner);
+
+Tensor along_dim(const char* op, const Tensor& x, int64_t dim, RowForward forward, RowBackward backward) {
+    AroundDim a = around_dim(x.shape(), wrap_dim(dim, x.shape(), op));
     Tensor y = Tensor::empty(x.shape());
-    softmax_forward(y.data(), x.data(), a.outer, a.size, a.inner);
-    y.set_backward("softmax", {x}, [x, a](const Tensor& out) {
-        softmax_backward(x.grad(), out.data(), out.grad(), a.outer, a.size, a.inner);
+    forward(y.data(), x.data(), a.outer, a.size, a.inner);
+    y.set_backward(op, {x}, [x, a, backward](const Tensor& out) {
+        backward(x.grad(), out.data(), out.grad(), a.outer, a.size, a.inner);
     });
     return y;
 }
+
+}  // namespace
+
+Tensor softmax(const Tensor& x, int64_t dim) { return along_dim("softmax", x, dim, softmax_forward, softmax_backward); }
 
 Tensor log_softmax(const Tensor& x, int64_t dim) {
-    AroundDim a = around_dim(x.shape(), wrap_dim(dim, x.shape(), "log_softmax"));   // x as (outer, D, inner)
-    Tensor y = Tensor::empty(x.shape());
-    log_softmax_forward(y.data(), x.data(), a.outer, a.size, a.inner);
-    y.set_backward("log_softmax", {x}, [x, a](const Tensor& out) {
-        log_softmax_backward(x.grad(), out.data(), out.grad(), a.outer, a.size, a.inner);
-    });
-    return y;
+    return along_dim("log_softmax", x, dim, log_softmax_forward, log_softmax_backward);
 }
 
 // ---- cross entropy, fused: loss_n = log sum_c e^(x_nc) - x_n,t  (the log-softmax is never stored) ----

@@ -14,6 +14,7 @@
 #include "gpt/bpe_files.h"
 #include "gpt/checkpoint.h"
 #include "gpt/data.h"
+#include "gpt/memory.h"
 #include "gpt/run_dir.h"
 #include "nn/io/atomic_file.h"
 #include "nn/io/json.h"
@@ -93,23 +94,16 @@ struct HfTensor {
 std::vector<HfTensor> hf_tensors(const GPTConfig& cfg) {
     const int64_t C = cfg.n_embd;
     std::vector<HfTensor> t = {{"wte.weight", {cfg.vocab_size, C}, false}, {"wpe.weight", {cfg.block_size, C}, false}};
-    for (int64_t i = 0; i < cfg.n_layer; i++) {
-        const std::string h = "h." + std::to_string(i) + ".";
-        auto conv1d = [&](const std::string& name, int64_t in, int64_t out) {
-            t.push_back({h + name + ".weight", {in, out}, true});
-            t.push_back({h + name + ".bias", {out}, false});
-        };
-        auto layer_norm = [&](const std::string& name) {
-            t.push_back({h + name + ".weight", {C}, false});
-            t.push_back({h + name + ".bias", {C}, false});
-        };
-        layer_norm("ln_1");
-        conv1d("attn.c_attn", C, 3 * C);
-        conv1d("attn.c_proj", C, C);
-        layer_norm("ln_2");
-        conv1d("mlp.c_fc", C, 4 * C);
-        conv1d("mlp.c_proj", 4 * C, C);
-    }
+    // A block's tensors are our block's (memory.h) under "h.<i>.", always with biases; Hugging Face's
+    // Conv1D keeps a Linear's weight as (in, out), the transpose of ours.
+    GPTConfig with_bias = cfg;
+    with_bias.bias = true;
+    const std::vector<NamedShape> block = block_parameter_shapes(with_bias);
+    for (int64_t i = 0; i < cfg.n_layer; i++)
+        for (const auto& [name, shape] : block) {
+            const bool matrix = shape.size() == 2;
+            t.push_back({"h." + std::to_string(i) + "." + name, matrix ? Shape{shape[1], shape[0]} : shape, matrix});
+        }
     t.push_back({"ln_f.weight", {C}, false});
     t.push_back({"ln_f.bias", {C}, false});
     return t;
