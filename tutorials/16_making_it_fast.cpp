@@ -35,7 +35,7 @@ namespace {
 std::vector<std::string> claims;   // "check: ..." lines: claims this program verified, printed at the end
 bool all_ok = true;
 void claim(bool ok, const std::string& text) {
-    claims.push_back((ok ? "check: " : "check FAILED: ") + text);
+    claims.push_back((ok ? "check: " : "check: FAILED: ") + text);
     all_ok = all_ok && ok;
 }
 void banner(const std::string& title) { std::printf("\n=== %s ===\n", title.c_str()); }
