@@ -42,6 +42,9 @@ using namespace gs::gpt;
 
 namespace {
 
+// The program as it was started (argv[0], e.g. build/gpt), for the commands that the messages suggest next.
+std::string g_program = "gpt";
+
 // ---- flags ----
 
 struct Flag {
@@ -256,7 +259,8 @@ int cmd_train(int argc, char** argv) {
     const int nt = omp_get_max_threads();
     std::printf("\ndone: %lld iterations in %.1f s on %d thread%s; train loss %.4f, val loss %.4f (best %.4f)\n",
                 (long long)r.iters, r.seconds, nt, nt == 1 ? "" : "s", r.train_loss, r.val_loss, r.best_val);
-    std::printf("model: %s/model.safetensors   sample: build/gpt sample --ckpt %s\n", o.out.c_str(), o.out.c_str());
+    std::printf("model: %s/model.safetensors   sample: %s sample --ckpt %s\n", o.out.c_str(), g_program.c_str(),
+                o.out.c_str());
     return 0;
 }
 
@@ -410,8 +414,8 @@ int cmd_tokenizer_train(int argc, char** argv) {
     std::printf("\ndone: %lld merges in %.1f s; %s (%lld bytes) is %lld tokens with it, %.2f bytes per token\n",
                 (long long)n_merges, r.seconds, o.data.c_str(), (long long)r.text_bytes, (long long)r.text_tokens,
                 double(r.text_bytes) / double(std::max<int64_t>(1, r.text_tokens)));
-    std::printf("tokenizer: %s/encoder.json and %s/vocab.bpe   train with it: build/gpt train --data %s --tokenizer %s\n",
-                o.out.c_str(), o.out.c_str(), o.data.c_str(), o.out.c_str());
+    std::printf("tokenizer: %s/encoder.json and %s/vocab.bpe   train with it: %s train --data %s --tokenizer %s\n",
+                o.out.c_str(), o.out.c_str(), g_program.c_str(), o.data.c_str(), o.out.c_str());
     return 0;
 }
 
@@ -446,6 +450,7 @@ int main(int argc, char** argv) {
         print_usage();
         return 0;
     }
+    if (argc >= 1 && argv[0][0] != '\0') g_program = argv[0];
     std::string cmd = argc >= 2 ? argv[1] : "";
     try {
         if (cmd == "train") return cmd_train(argc - 2, argv + 2);

@@ -99,6 +99,11 @@ TEST_F(GptCli, TrainSampleEvalRoundTrip) {
                 " --eval-iters 2 --warmup-iters 2 --lr-decay-iters 30 --threads 1");
     ASSERT_EQ(t.status, 0) << t.err;
     EXPECT_NE(t.out.find("done: 30 iterations"), std::string::npos) << t.out;
+    // the next command names the program as it was started (under make test-arm64, gpt-qemu starts the ARM binary)
+    const size_t at = t.out.find("sample: "), end = t.out.find(" sample --ckpt " + out + "\n");
+    ASSERT_TRUE(at != std::string::npos && end != std::string::npos && end > at) << t.out;
+    const std::string program = t.out.substr(at + 8, end - at - 8);
+    EXPECT_TRUE(program == gpt_path() || program + "-qemu" == gpt_path()) << program << " vs " << gpt_path();
     Result s1 = run("sample --ckpt " + out + " --prompt First --tokens 40 --seed 3");
     Result s2 = run("sample --ckpt " + out + " --prompt First --tokens 40 --seed 3 --no-kv-cache");
     ASSERT_EQ(s1.status, 0) << s1.err;
