@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 
@@ -30,5 +31,26 @@ inline Result run(const std::string& args, int timeout = 60, const std::string& 
     int rc = std::system(cmd.c_str());
     return {WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc), read_file(dir + "/out"), read_file(dir + "/err")};
 }
+
+// The fixture of the tests that run the program: skipped, saying why, when it is not built; `dir` is a new
+// temporary directory for the test's files. A fixture built on it calls GptProgram::SetUp first and
+// returns if IsSkipped().
+class GptProgram : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (::access(gpt_path().c_str(), X_OK) != 0)
+            GTEST_SKIP() << gpt_path() << " is not built: run `make test`, or set GRADSCHOOL_GPT to the gpt program";
+        dir = temp_dir();
+    }
+    // exit status 1 and exactly one line on stderr that contains `part`
+    void expect_error(const std::string& args, const std::string& part, int timeout = 60,
+                      const std::string& stdout_to = "") {
+        Result r = run(args, timeout, stdout_to);
+        EXPECT_EQ(r.status, 1) << args << "\n" << r.err;
+        EXPECT_TRUE(has(r.err, part)) << args << "\nstderr: " << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << "\nstderr: " << r.err;
+    }
+    std::string dir;
+};
 
 }  // namespace gs::test

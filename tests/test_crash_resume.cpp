@@ -24,6 +24,7 @@
 #include <thread>
 
 #include "nn/io/safetensors.h"
+#include "tests/gpt_cli.h"
 #include "tests/helpers.h"
 
 using namespace gs::test;
@@ -151,12 +152,11 @@ private:
     int status_ = -1;
 };
 
-class CrashResume : public ::testing::Test {
+class CrashResume : public GptProgram {
 protected:
     void SetUp() override {
-        if (::access(gpt_path().c_str(), X_OK) != 0)
-            GTEST_SKIP() << gpt_path() << " is not built: run `make test`, or set GRADSCHOOL_GPT to the gpt program";
-        dir = temp_dir();
+        GptProgram::SetUp();
+        if (IsSkipped()) return;
         data = corpus_file(dir);
         out = dir + "/run";
     }
@@ -223,7 +223,7 @@ protected:
         return iter;
     }
 
-    std::string dir, data, out;
+    std::string data, out;
 };
 
 }  // namespace

@@ -23,25 +23,15 @@ using namespace gs::test;
 
 namespace {
 
-class GptCli : public ::testing::Test {
+class GptCli : public GptProgram {
 protected:
     void SetUp() override {
-        if (::access(gpt_path().c_str(), X_OK) != 0)
-            GTEST_SKIP() << gpt_path() << " is not built: run `make test`, or set GRADSCHOOL_GPT to the gpt program";
-        dir = temp_dir();
+        GptProgram::SetUp();
+        if (IsSkipped()) return;
         std::string text;
         for (int i = 0; i < 400; i++) text += "First Citizen:\nBefore we proceed any further, hear me speak.\n";
         std::ofstream(dir + "/ok.txt") << text;
     }
-    // exit status 1 and exactly one line on stderr that contains `part`
-    void expect_error(const std::string& args, const std::string& part, int timeout = 60,
-                      const std::string& stdout_to = "") {
-        Result r = run(args, timeout, stdout_to);
-        EXPECT_EQ(r.status, 1) << args << "\n" << r.err;
-        EXPECT_NE(r.err.find(part), std::string::npos) << args << "\nstderr: " << r.err;
-        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << "\nstderr: " << r.err;
-    }
-    std::string dir;
 };
 
 }  // namespace

@@ -35,19 +35,12 @@ std::string corpus(int lines, const std::string& salt = "") {
     return text;
 }
 
-class GptCliTokenizer : public ::testing::Test {
+class GptCliTokenizer : public GptProgram {
 protected:
     void SetUp() override {
-        if (::access(gpt_path().c_str(), X_OK) != 0)
-            GTEST_SKIP() << gpt_path() << " is not built: run `make test`, or set GRADSCHOOL_GPT to the gpt program";
-        dir = temp_dir();
+        GptProgram::SetUp();
+        if (IsSkipped()) return;
         std::ofstream(dir + "/c.txt") << corpus(300);
-    }
-    void expect_error(const std::string& args, const std::string& part, int timeout = 60) {
-        Result r = run(args, timeout);
-        EXPECT_EQ(r.status, 1) << args << "\n" << r.err;
-        EXPECT_TRUE(has(r.err, part)) << args << "\nstderr: " << r.err;
-        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << "\nstderr: " << r.err;
     }
     // `gpt tokenizer train` into dir/<name>
     std::string tokenizer(const std::string& name, int vocab_size, const std::string& data = "") {
@@ -63,7 +56,6 @@ protected:
         EXPECT_EQ(r.status, 0) << r.err;
         return dir + "/" + name;
     }
-    std::string dir;
 };
 
 }  // namespace

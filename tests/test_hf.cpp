@@ -14,6 +14,7 @@
 #include "gpt/bpe_files.h"
 #include "gpt/hf.h"
 #include "nn/io/safetensors.h"
+#include "tests/helpers.h"
 
 using namespace gs;
 using namespace gs::gpt;
@@ -41,11 +42,15 @@ std::string fixture_copy(const TempDir& tmp, const std::string& model = "model.s
     return tmp.str();
 }
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using test::read_file;
 void write_file(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
+
+// Writes dir/config.json as `config` with its first `from` replaced by `to`.
+void write_config_with(const std::string& dir, std::string config, const std::string& from, const std::string& to) {
+    const size_t at = config.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    write_file(dir + "/config.json", config.replace(at, from.size(), to));
+}
 
 // A safetensors tensor as raw bytes, so tests can rename, drop or retype tensors and write them back.
 struct Raw {
@@ -201,10 +206,7 @@ TEST(HfFixture, TransformerPrefixAndATiedLmHeadAreAccepted) {
 TEST(HfBadInput, ShapeDisagreeingWithTheConfig) {
     TempDir tmp;
     std::string dir = fixture_copy(tmp);
-    std::string cfg = read_file(dir + "/config.json");
-    size_t at = cfg.find("\"n_positions\": 96");
-    ASSERT_NE(at, std::string::npos);
-    write_file(dir + "/config.json", cfg.replace(at, 17, "\"n_positions\": 128"));
+    write_config_with(dir, read_file(dir + "/config.json"), "\"n_positions\": 96", "\"n_positions\": 128");
     std::string msg = load_error(dir);
     EXPECT_NE(msg.find(dir + "/model.safetensors: tensor \"wpe.weight\" is [96, 16] but config.json"), std::string::npos) << msg;
     EXPECT_NE(msg.find("makes it [128, 16]"), std::string::npos) << msg;
@@ -272,10 +274,7 @@ TEST(HfBadInput, MalformedTokenizerFiles) {
 TEST(HfBadInput, VocabSizeDisagreeingWithTheTokenizer) {
     TempDir tmp;
     std::string dir = fixture_copy(tmp);
-    std::string cfg = read_file(dir + "/config.json");
-    size_t at = cfg.find("\"vocab_size\": 269");
-    ASSERT_NE(at, std::string::npos);
-    write_file(dir + "/config.json", cfg.replace(at, 17, "\"vocab_size\": 270"));
+    write_config_with(dir, read_file(dir + "/config.json"), "\"vocab_size\": 269", "\"vocab_size\": 270");
     EXPECT_EQ(load_error(dir), dir + "/encoder.json: holds 269 tokens but " + dir + "/config.json says vocab_size 270");
 }
 
@@ -284,10 +283,7 @@ TEST(HfBadInput, BadConfig) {
     std::string dir = fixture_copy(tmp);
     std::string cfg = read_file(dir + "/config.json");
     auto with = [&](const std::string& from, const std::string& to) {
-        std::string c = cfg;
-        size_t at = c.find(from);
-        EXPECT_NE(at, std::string::npos) << from;
-        write_file(dir + "/config.json", c.replace(at, from.size(), to));
+        write_config_with(dir, cfg, from, to);
         return load_error(dir);
     };
     EXPECT_EQ(with("\"n_layer\": 2", "\"n_layerz\": 2"), dir + "/config.json: \"n_layer\" is missing");
