@@ -304,10 +304,10 @@ test-arm64:
 	@bash scripts/deps install arm64
 	@$(MAKE) --no-print-directory BUILD=$(ARM_BUILD) CXX=$(ARM_CXX) AR=$(ARM_CXX:%g++=%ar) OPT="$(ARM_OPT)" OPENMP=$(ARM_OPENMP) \
 	    GTEST_FROM_SOURCE=1 $(ARM_BUILD)/tests/gradschool_tests $(ARM_BUILD)/tests/gradschool_grad_tests $(ARM_BUILD)/gpt
-	@printf '#!/bin/sh\nexec %s "%s" "$$@"\n' "$(ARM_RUN)" "$(abspath $(ARM_BUILD))/gpt" >$(ARM_BUILD)/gpt-qemu
+	@printf '#!/bin/sh\nexec %s "$$(dirname "$$0")/gpt" "$$@"\n' "$(ARM_RUN)" >$(ARM_BUILD)/gpt-qemu
 	@chmod +x $(ARM_BUILD)/gpt-qemu
 	@echo "== aarch64 suite under $(QEMU), $(NPROC) shards at once"
-	@GRADSCHOOL_GPT=$(abspath $(ARM_BUILD))/gpt-qemu TEST_RUNNER="$(ARM_RUN)" TEST_SHARDS=$(NPROC) OMP_WAIT_POLICY=passive \
+	@GRADSCHOOL_GPT=$(ARM_BUILD)/gpt-qemu TEST_RUNNER="$(ARM_RUN)" TEST_SHARDS=$(NPROC) OMP_WAIT_POLICY=passive \
 	    bash scripts/run_tests $(ARM_BUILD)/tests/gradschool_tests $(ARM_BUILD)/tests/gradschool_grad_tests
 
 # ---- reliability: fuzzing, ThreadSanitizer, static analysis ------------------------------------------
